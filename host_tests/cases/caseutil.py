@@ -1,0 +1,193 @@
+# Helpers for dual-interpreter cases (CPython and the MicroPython unix port alike): case
+# options, readable assertions, message specs, a reference decoder and a portable PRNG.
+import binascii
+
+from coap.message import Encoder, FormatError, Message
+
+try:
+    from time import ticks_diff, ticks_ms
+except ImportError:  # CPython
+    from coap._host import ticks_diff, ticks_ms  # noqa: F401 - re-exported for cases
+
+
+def case(**options):
+    """Per-case options for host_tests/dual.py: timeout, compare, parallel, xfail, heapsize.
+    MicroPython functions take no attributes, so they are set only under CPython, which is
+    where the harness reads them."""
+
+    def deco(fn):
+        try:
+            for k, v in options.items():
+                setattr(fn, k, v)
+        except AttributeError:  # MicroPython
+            pass
+        return fn
+
+    return deco
+
+
+def hexs(b):
+    return binascii.hexlify(bytes(b)).decode()
+
+
+def unhex(s):
+    return binascii.unhexlify(s)
+
+
+def eq(got, want, what=""):
+    """assert got == want, with both values in the message (MicroPython asserts are terse)."""
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what or "value", got, want))
+
+
+def raises(exc, fn, *args):
+    """Call fn(*args); assert it raises exc (or a subclass); return the exception."""
+    try:
+        r = fn(*args)
+    except exc as e:
+        return e
+    raise AssertionError("%r%r returned %r instead of raising %s" % (fn, args, r, exc.__name__))
+
+
+def format_error(data, n=-1, m=None):
+    """Assert Message.decode(data, n) raises FormatError (nothing else); return its text."""
+    m = m or Message()
+    try:
+        m.decode(data, n)
+    except FormatError as e:
+        return str(e)
+    raise AssertionError("decode(%s, %d) accepted a malformed message" % (hexs(data), n))
+
+
+# A message spec: a dict of JSON values, the common language of the codec cases, the fuzz and
+# the aiocoap differential tests: t type, c code, m message ID, k token (hex), o options
+# [[number, value hex], ...] in order, p payload (hex).
+def spec(t, c, m, k=b"", o=(), p=b""):
+    return {"t": t, "c": c, "m": m, "k": hexs(k), "o": [[n, hexs(v)] for n, v in o], "p": hexs(p)}
+
+
+def encode(s, enc=None):
+    """Bytes of spec s, built with the codec's Encoder."""
+    enc = enc or Encoder()
+    enc.header(s["t"], s["c"], s["m"], unhex(s["k"]))
+    for n, v in s["o"]:
+        enc.opt(n, unhex(v))
+    enc.payload(unhex(s["p"]))
+    return bytes(enc.buf[: len(enc)])
+
+
+def decode(data, n=-1, m=None):
+    """Spec of data as the codec's Message decodes it (FormatError propagates)."""
+    m = (m or Message()).decode(data, n)
+    return {
+        "t": m.mtype,
+        "c": m.code,
+        "m": m.mid,
+        "k": hexs(m.token()),
+        "o": [[num, hexs(v)] for num, v in m.opts()],
+        "p": hexs(m.payload()),
+    }
+
+
+def ref_decode(data, n=-1):
+    """Independent, deliberately plain RFC 7252 §3 decoder: (spec, payload offset, option
+    offsets [(number, offset, length)]) or None for a format error."""
+    if n < 0 or n > len(data):
+        n = len(data)
+    if n < 4 or data[0] >> 6 != 1:
+        return None
+    tkl = data[0] & 15
+    if tkl > 8 or 4 + tkl > n:
+        return None
+    if data[1] == 0 and n != 4:  # RFC 7252 §4.1: empty message
+        return None
+    pos = 4 + tkl
+    num = 0
+    opts = []
+    offs = []
+    payload = b""
+    pay = n
+    while pos < n:
+        b = data[pos]
+        pos += 1
+        if b == 0xFF:
+            if pos == n:
+                return None
+            payload = bytes(data[pos:n])
+            pay = pos
+            break
+        fields = [b >> 4, b & 15]
+        for f in (0, 1):
+            v = fields[f]
+            if v == 15:
+                return None
+            if v == 13:
+                if pos + 1 > n:
+                    return None
+                v = 13 + data[pos]
+                pos += 1
+            elif v == 14:
+                if pos + 2 > n:
+                    return None
+                v = 269 + (data[pos] << 8) + data[pos + 1]
+                pos += 2
+            fields[f] = v
+        num += fields[0]
+        if num > 65535 or pos + fields[1] > n:
+            return None
+        opts.append([num, hexs(data[pos : pos + fields[1]])])
+        offs.append((num, pos, fields[1]))
+        pos += fields[1]
+    s = {
+        "t": (data[0] >> 4) & 3,
+        "c": data[1],
+        "m": data[2] << 8 | data[3],
+        "k": hexs(data[4 : 4 + tkl]),
+        "o": opts,
+        "p": hexs(payload),
+    }
+    return s, pay, offs
+
+
+KNOWN_CRITICAL = (1, 3, 5, 7, 11, 15, 17, 23, 27, 35, 39)
+
+
+def first_unknown_critical(nums):
+    for n in nums:
+        if n & 1 and n not in KNOWN_CRITICAL:
+            return n
+    return 0
+
+
+class Rng:
+    """xorshift32: the same sequence on both interpreters, no allocation on 64-bit ports."""
+
+    def __init__(self, seed):
+        self.x = (seed & 0xFFFFFFFF) or 0x9E3779B9
+
+    def u32(self):
+        x = self.x
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        self.x = x
+        return x
+
+    def below(self, n):
+        """Uniform enough in [0, n) for n up to 2**32."""
+        return self.u32() % n if n > 0 else 0
+
+    def chance(self, percent):
+        return self.u32() % 100 < percent
+
+    def bytes(self, n):
+        b = bytearray(n)
+        for i in range(n):
+            b[i] = self.u32() & 0xFF
+        return b
+
+
+def large_payload(size):
+    """The body of AiocoapServer.large() in host_tests/coap_servers.py."""
+    line = b"".join(b"%05d|" % k for k in range(0, size, 6))
+    return line[:size]

