@@ -11,9 +11,8 @@ arrive there as its result, the port.
                              .handler/.add, .requests, .wait_for); see coap_servers.py
 """
 
-import pytest
-
 import dual
+import pytest
 from coap_servers import AiocoapServer, LibcoapServer, free_udp_port
 
 
@@ -53,3 +52,27 @@ def libcoap_server(libcoap_server_factory):
 def aiocoap_server():
     with AiocoapServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def peer(request):
+    """A scripted CoAP peer (scripted_peer.Peer) running the function of the case's name in
+    host_tests/peer_scripts.py; a fresh one for each interpreter's run. The script's
+    assertion failures fail the test."""
+    import peer_scripts
+    from scripted_peer import Peer
+
+    script = getattr(peer_scripts, request.node.name)
+    started = []
+
+    def start(interp):
+        p = Peer(script, "%s[%s]" % (request.node.name, interp)).start()
+        started.append(p)
+        return p.port
+
+    yield dual.per_run(start)
+    for p in started:
+        p.stop()
+    errors = [e for p in started for e in p.errors]
+    if errors:
+        pytest.fail("peer script failed:\n" + "\n".join(errors), pytrace=False)

@@ -172,7 +172,9 @@ class Client:
         if payload and len(payload) > 16 << self.block_szx:
             m = self._upload(req, payload, dl)
         else:
-            m = self._exchange(req, payload, dl, observe, token=token)
+            # RFC 7959 §2.4 early negotiation: ask for smaller blocks up front.
+            b2 = block(0, 0, self.block_szx) if code == GET and self.block_szx < 6 else -1
+            m = self._exchange(req, payload, dl, observe, b2, token=token)
         b2 = m.uint(23, 0)
         if b2 & 8 and m.code >> 5 == 2:
             m = self._more(req, bytearray(m.payload()), b2, m.opt(4), dl)
@@ -208,6 +210,7 @@ class Client:
             szx = b2 & 7
             if szx == 7:
                 raise CoapError("reserved block size")  # RFC 7959 §2.2
+            szx = min(szx, self.block_szx)  # §2.4: later requests may ask for less
             if len(body) + (16 << szx) > self.max_body:
                 raise CoapError("body over max_body")
             b2 = block(len(body) >> (szx + 4), 0, szx)
