@@ -28,6 +28,7 @@ _CONTINUE = const(0x5F)  # 2.31, RFC 7959 §2.9.1
 _TOO_LARGE = const(0x8D)  # 4.13, RFC 7959 §2.9.3
 _RX_MAX = const(1280)  # a datagram this long may have been cut: dropped
 _DEDUP = const(8)  # recent CON MIDs remembered, RFC 7252 §4.5
+_EAGAIN = const(11)  # errno on Linux, lwIP (ESP32, Pico W) and the unix port
 _TKL = const(4)  # token bytes: 32 random bits, RFC 7252 §5.3.1
 
 
@@ -305,14 +306,14 @@ class Client:
         if len(self._obs) >= self.max_observations:
             raise CoapError("too many observations")
         o = Observation(_req(GET, path, query), callback, os.urandom(_TKL), self.observe_margin_ms)
-        self._register(o, timeout_ms)
+        self._register(o, self._deadline(timeout_ms))
         return o
 
-    def _register(self, o, timeout_ms=None):
+    def _register(self, o, dl):
         self._obs.append(o)
         try:
-            dl = self._deadline(timeout_ms)
             m = self._exchange(o.req, None, dl, 0, token=o.token)
+            o.seq = -1  # the answer to our own GET is current, whatever its number
             fresh = o._take(m)
             if o.pending:
                 m = self._complete(o, dl)
@@ -344,32 +345,34 @@ class Client:
 
     def poll(self, timeout_ms=0):
         """Receive and dispatch for up to timeout_ms; re-register observations
-        whose Max-Age ran out and complete block-wise notifications."""
+        whose Max-Age ran out and complete block-wise notifications, within
+        the same deadline (postponed while less than ACK_TIMEOUT is left)."""
         dl = ticks_add(ticks_ms(), timeout_ms)
         while True:
             now = ticks_ms()
-            wait = ticks_diff(dl, now)
+            left = wait = ticks_diff(dl, now)
             for o in self._obs:
                 t = o.due(now)
-                if t <= 0:
-                    self._tend(o)
+                if t <= 0 and left >= self.ack_timeout:
+                    self._tend(o, dl)
                     break  # the list may have changed
-                wait = min(wait, t)
+                if t > 0:
+                    wait = min(wait, t)
             else:
                 if not self._service(max(wait, 0)) and wait <= 0:
                     return
 
-    def _tend(self, o):
+    def _tend(self, o, dl):
         if o.pending:
             try:
-                m = self._complete(o, self._deadline(0))
+                m = self._complete(o, dl)
             except CoapError:
                 return  # the next notification brings the news again
             o.callback(m)
             return
         self._obs.remove(o)
         try:
-            self._register(o)  # RFC 7641 §3.3.1: re-register with the same token
+            self._register(o, dl)  # RFC 7641 §3.3.1: re-register with the same token
         except CoapError:
             o.active = False
             o.callback(None)
@@ -402,8 +405,10 @@ class Client:
                 addr = None
             else:
                 data, addr = self._sock.recvfrom(_RX_MAX)
-        except OSError:
-            return True  # nothing after all (EAGAIN) or a transient error
+        except OSError as e:
+            if e.args[0] == _EAGAIN:
+                return True  # nothing after all
+            raise  # the network is gone: the caller decides (e.g. store and forward)
         if addr != self._addr:
             self.ignored += 1  # RFC 7252 §5.3.2: only our server answers us
             return True
