@@ -236,6 +236,7 @@ class AiocoapServer:
 
         def main():
             loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
             self._loop = loop
             self._site = LoggingSite()
 
@@ -260,6 +261,11 @@ class AiocoapServer:
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._ctx.shutdown())
+            tasks = asyncio.all_tasks(loop)  # tickers, delayed responses
+            for t in tasks:
+                t.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 

@@ -9,11 +9,15 @@ arrive there as its result, the port.
                              e.g. start("-N"), start("-l", "1,2"); all stopped at teardown
     aiocoap_server           AiocoapServer (.port, .url, .static/.large/.separate/.observable/
                              .handler/.add, .requests, .wait_for); see coap_servers.py
+    sim                      thethings_sim.testing.SimServer on a free port; a dual case gets
+                             {"host", "port", "codes": 3 fresh activation codes per interpreter}
 """
 
 import dual
 import pytest
 from coap_servers import AiocoapServer, LibcoapServer, free_udp_port
+
+from thethings_sim.testing import SimServer
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +80,14 @@ def peer(request):
     errors = [e for p in started for e in p.errors]
     if errors:
         pytest.fail("peer script failed:\n" + "\n".join(errors), pytrace=False)
+
+
+class _Sim(SimServer):
+    def __dual__(self):  # called once per interpreter: each run activates its own things
+        return {"host": self.host, "port": self.port, "codes": self.new_codes(3)}
+
+
+@pytest.fixture
+def sim():
+    with _Sim(codes=0, log_requests=False) as srv:
+        yield srv

@@ -6,10 +6,13 @@ plain `assert`, only modules both interpreters have. Each `test_*` function is a
 parameters name pytest fixtures, whose values (JSON: ints, strings, lists, dicts) it receives:
 
     # host_tests/cases/case_thing.py
+    from caseutil import case, eq
+
+    @case(timeout=120)                      # optional, see below
     def test_ping(libcoap_server):          # the port of a fresh coap-server-notls
         ...
+        eq(got, want, "what")               # assert with both values shown on MicroPython
         return {"rtt_ms": 3}                # optional JSON result
-    test_ping.timeout = 120                 # optional attributes, see below
 
     # host_tests/test_thing.py
     from dual import collect
@@ -17,12 +20,20 @@ parameters name pytest fixtures, whose values (JSON: ints, strings, lists, dicts
 
 Each generated pytest test resolves the fixtures (request.getfixturevalue), converts their
 values for the case (an object with `__dual__()` becomes its result, a `per_run(fn)` value
-becomes fn("cpython") / fn("micropython"), then a JSON round trip), runs the case in-process
-under CPython and as `micropython host_tests/mp_runner.py MODULE NAME KWARGS` in a subprocess,
-and reports both outcomes: a MicroPython failure shows its traceback, stdout and a command line
-that reproduces it. The pseudo-fixture `interpreter` gives a case "cpython" or "micropython".
+becomes fn("cpython") / fn("micropython"), a path a string, then a JSON round trip), runs the
+case in-process under CPython and as `micropython host_tests/mp_runner.py MODULE NAME KWARGS`
+in a subprocess, and reports both outcomes: a MicroPython failure shows its traceback, stdout
+and a command line that reproduces it. The pseudo-fixture `interpreter` gives a case
+"cpython" or "micropython".
 
-Case attributes (or collect() keyword defaults):
+Per-case options, set with the `case` decorator of cases/caseutil.py (MicroPython functions
+take no attributes, so it sets them under CPython only, where this harness reads them), or as
+collect() keyword defaults:
+
+    from caseutil import case
+    @case(timeout=120, compare=True)
+    def test_x(): ...
+
     timeout   seconds per interpreter (default 60); a hang fails the test
     compare   True: the two return values must be equal
     parallel  run both interpreters at once; default: only cases without fixtures, as cases
@@ -100,6 +111,8 @@ def case_value(value, interpreter):
     """The JSON value a case receives for a fixture value."""
     if isinstance(value, PerRun):
         value = value.fn(interpreter)
+    if isinstance(value, os.PathLike):  # tmp_path and friends: the path as a string
+        value = os.fspath(value)
     to_dual = getattr(value, "__dual__", None)
     if callable(to_dual):
         value = to_dual()
@@ -302,9 +315,7 @@ def _make_test(module_name, name, fn, defaults):
         raw = {p: request.getfixturevalue(p) for p in fixtures}
 
         def kwargs_for(interp):
-            return {
-                p: interp if p == INTERPRETER else case_value(raw[p], interp) for p in params
-            }
+            return {p: interp if p == INTERPRETER else case_value(raw[p], interp) for p in params}
 
         if parallel:
             mp = MicroPythonRun(module_name, name, kwargs_for("micropython"), heapsize)

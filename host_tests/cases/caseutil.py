@@ -89,9 +89,9 @@ def decode(data, n=-1, m=None):
     }
 
 
-def ref_decode(data, n=-1):
-    """Independent, deliberately plain RFC 7252 §3 decoder: (spec, payload offset, option
-    offsets [(number, offset, length)]) or None for a format error."""
+def ref_scan(data, n=-1):
+    """Independent, deliberately plain RFC 7252 §3 decoder: (payload offset, options as
+    [(number, offset, length)]) or None for a format error."""
     if n < 0 or n > len(data):
         n = len(data)
     if n < 4 or data[0] >> 6 != 1:
@@ -103,50 +103,69 @@ def ref_decode(data, n=-1):
         return None
     pos = 4 + tkl
     num = 0
-    opts = []
     offs = []
-    payload = b""
-    pay = n
     while pos < n:
         b = data[pos]
         pos += 1
         if b == 0xFF:
             if pos == n:
                 return None
-            payload = bytes(data[pos:n])
-            pay = pos
-            break
-        fields = [b >> 4, b & 15]
-        for f in (0, 1):
-            v = fields[f]
-            if v == 15:
-                return None
-            if v == 13:
-                if pos + 1 > n:
-                    return None
-                v = 13 + data[pos]
-                pos += 1
-            elif v == 14:
-                if pos + 2 > n:
-                    return None
-                v = 269 + (data[pos] << 8) + data[pos + 1]
-                pos += 2
-            fields[f] = v
-        num += fields[0]
-        if num > 65535 or pos + fields[1] > n:
+            return pos, offs
+        delta = b >> 4
+        ln = b & 15
+        if delta == 15 or ln == 15:
             return None
-        opts.append([num, hexs(data[pos : pos + fields[1]])])
-        offs.append((num, pos, fields[1]))
-        pos += fields[1]
-    s = {
+        if delta == 13:
+            if pos + 1 > n:
+                return None
+            delta = 13 + data[pos]
+            pos += 1
+        elif delta == 14:
+            if pos + 2 > n:
+                return None
+            delta = 269 + (data[pos] << 8) + data[pos + 1]
+            pos += 2
+        if ln == 13:
+            if pos + 1 > n:
+                return None
+            ln = 13 + data[pos]
+            pos += 1
+        elif ln == 14:
+            if pos + 2 > n:
+                return None
+            ln = 269 + (data[pos] << 8) + data[pos + 1]
+            pos += 2
+        num += delta
+        if num > 65535 or pos + ln > n:
+            return None
+        offs.append((num, pos, ln))
+        pos += ln
+    return n, offs
+
+
+def ref_decode(data, n=-1):
+    """Spec of data by ref_scan(), or None for a format error."""
+    r = ref_scan(data, n)
+    if r is None:
+        return None
+    if n < 0 or n > len(data):
+        n = len(data)
+    pay, offs = r
+    tkl = data[0] & 15
+    return {
         "t": (data[0] >> 4) & 3,
         "c": data[1],
         "m": data[2] << 8 | data[3],
         "k": hexs(data[4 : 4 + tkl]),
-        "o": opts,
-        "p": hexs(payload),
+        "o": [[num, hexs(data[o : o + ln])] for num, o, ln in offs],
+        "p": hexs(data[pay:n]),
     }
-    return s, pay, offs
+
+
+def crit(m):
+    """The first unknown critical option of a decoded Message, or 0 (RFC 7252 §5.4.1): the
+    codec's critical() method (a crit attribute in its first version)."""
+    return m.critical() if hasattr(m, "critical") else m.crit
 
 
 KNOWN_CRITICAL = (1, 3, 5, 7, 11, 15, 17, 23, 27, 35, 39)
@@ -191,3 +210,25 @@ def large_payload(size):
     """The body of AiocoapServer.large() in host_tests/coap_servers.py."""
     line = b"".join(b"%05d|" % k for k in range(0, size, 6))
     return line[:size]
+
+
+def codec_batch(in_path, out_path):
+    """For host_tests/test_diff_aiocoap.py: in_path holds [{"spec": spec, "wire": hex}, ...];
+    writes [{"enc": hex of encode(spec), "dec": decode(wire) or "FormatError: ..."}, ...] to
+    out_path and returns the count. One interpreter start for a whole batch."""
+    import json
+
+    with open(in_path) as f:
+        batch = json.load(f)
+    enc = Encoder()
+    m = Message()
+    out = []
+    for item in batch:
+        try:
+            dec = decode(unhex(item["wire"]), -1, m)
+        except FormatError as e:
+            dec = "FormatError: %s" % e
+        out.append({"enc": hexs(encode(item["spec"], enc)), "dec": dec})
+    with open(out_path, "w") as f:
+        json.dump(out, f)
+    return len(out)

@@ -21,6 +21,9 @@ ACK = const(2)
 RST = const(3)
 
 _MARKER = const(0xFF)  # RFC 7252 §3: payload marker
+# The option index grows from 8 to at most 256 options (1.5 KB): an implementation
+# limit, so that a hostile datagram cannot make a small board's index huge.
+_MAX_IDX = const(768)
 # Critical (odd) options a client understands, RFC 7252 §5.4.1: If-Match 1,
 # Uri-Host 3, If-None-Match 5, Uri-Port 7, Uri-Path 11, Uri-Query 15, Accept 17,
 # Block2 23, Block1 27 as a bit mask; Proxy-Uri 35 and Proxy-Scheme 39 by name.
@@ -65,30 +68,28 @@ def _scan(data, n: int, idx, cap: int, res) -> int:
             break
         d = h >> 4
         ln = h & 15
-        if d == 13:  # RFC 7252 §3.1: extended delta, 1 byte + 13
-            if i >= n:
-                return -5
-            d = p[i] + 13
-            i += 1
-        elif d == 14:  # 2 bytes + 269
-            if i + 1 >= n:
-                return -5
-            d = (p[i] << 8 | p[i + 1]) + 269
-            i += 2
-        elif d == 15:
-            return -6
-        if ln == 13:
-            if i >= n:
-                return -5
-            ln = p[i] + 13
-            i += 1
-        elif ln == 14:
-            if i + 1 >= n:
-                return -5
-            ln = (p[i] << 8 | p[i + 1]) + 269
-            i += 2
-        elif ln == 15:
-            return -6
+        if d > 12 or ln > 12:
+            # RFC 7252 §3.1: nibble 13 takes one more byte (+13), 14 two more
+            # (+269), 15 is reserved; the delta's bytes come first.
+            e = 0
+            while e < 2:
+                v = ln if e else d
+                if v == 15:
+                    return -6
+                if v > 12:
+                    if i + v - 12 > n:
+                        return -5
+                    if v == 13:
+                        v = p[i] + 13
+                        i += 1
+                    else:
+                        v = (p[i] << 8 | p[i + 1]) + 269
+                        i += 2
+                if e:
+                    ln = v
+                else:
+                    d = v
+                e += 1
         num += d
         if num > 65535:
             return -7
@@ -123,8 +124,8 @@ class Encoder:
 
     def header(self, mtype, code, mid, token):
         tkl = len(token)
-        if tkl > 8:
-            raise ValueError("token > 8 bytes")
+        if tkl > 8 or 4 + tkl > self._st[2]:
+            raise ValueError("token > 8 bytes or buffer too small")
         b = self.buf
         b[0] = 0x40 | mtype << 4 | tkl  # version 1
         b[1] = code
@@ -142,43 +143,40 @@ class Encoder:
         n = int(len(value))
         d = num - st[1]
         i = st[0]
-        # 5: the longest option header, RFC 7252 §3.1
+        # 5: the longest option header, RFC 7252 §3.1 (reserved even when the
+        # header will be shorter: viper writes without bounds checks)
         if d < 0 or num > 65535 or i + 5 + n > st[2]:
             raise ValueError("option order or size")
         st[1] = num
         b = ptr8(self.buf)
         j = i + 1
         h = 0
-        if d < 13:
-            h = d << 4
-        elif d < 269:  # extended delta: 1 byte + 13
-            h = 0xD0
-            b[j] = d - 13
-            j += 1
-        else:  # 2 bytes + 269
-            h = 0xE0
-            b[j] = (d - 269) >> 8
-            b[j + 1] = (d - 269) & 0xFF
-            j += 2
-        if n < 13:
-            h |= n
-        elif n < 269:
-            h |= 13
-            b[j] = n - 13
-            j += 1
-        else:
-            h |= 14
-            b[j] = (n - 269) >> 8
-            b[j + 1] = (n - 269) & 0xFF
-            j += 2
+        e = 0
+        while e < 2:  # the delta, then the length: RFC 7252 §3.1
+            v = n if e else d
+            if v < 13:
+                x = v
+            elif v < 269:  # nibble 13: one more byte, value - 13
+                x = 13
+                b[j] = v - 13
+                j += 1
+            else:  # nibble 14: two more bytes, value - 269
+                x = 14
+                b[j] = (v - 269) >> 8
+                b[j + 1] = (v - 269) & 0xFF
+                j += 2
+            h = h << 4 | x
+            e += 1
         b[i] = h
-        v = ptr8(value)
+        src = ptr8(value)
         for k in range(n):
-            b[j + k] = v[k]
+            b[j + k] = src[k]
         st[0] = j + n
 
     def uint(self, num, v):
         """Append option num as an unsigned integer in minimal length (RFC 7252 §3.2)."""
+        if not 0 <= v <= 0xFFFFFFFF:
+            raise ValueError("uint option out of range")
         n = 0 if v == 0 else 1 if v < 0x100 else 2 if v < 0x10000 else 3 if v < 0x1000000 else 4
         self.opt(num, _ZEROS[n])  # the header, then the value over the zeros
         b = self.buf
@@ -226,13 +224,16 @@ class Message:
         on any RFC 7252 §3 format error."""
         if n < 0 or n > len(data):
             n = len(data)
+        if n > 0xFFFF:  # more than a UDP datagram holds; the option index is 16-bit
+            raise FormatError("too long")
         idx = self._idx
         r = _scan(data, n, idx, len(idx), self._res)
-        while r == -9:  # more options than the index holds: grow it, bounded by n
+        while r == -9 and len(idx) < _MAX_IDX:  # more options than indexed: grow
             idx.extend(array("H", bytes(2 * len(idx))))
             r = _scan(data, n, idx, len(idx), self._res)
         if r < 0:
-            raise FormatError(_ERRORS[-r])
+            self.nopt = 0  # nothing half-decoded stays readable
+            raise FormatError(_ERRORS[-r] if r > -9 else "too many options")
         self.data = data
         b0 = data[0]
         self.mtype = (b0 >> 4) & 3

@@ -1,0 +1,142 @@
+"""`make bench`: the codec's figures, one JSON line each on stdout, a summary on stderr.
+
+    {"name": "codec_roundtrip_us", "value": 7.9, "unit": "us"}
+
+- codec_roundtrip_us, codec_roundtrip_alloc_bytes: bench/codec_roundtrip.py under the
+  MicroPython unix port (encode + decode of a 113-byte CON POST); the time is the best of
+  PROCESSES interpreter runs, each the best of 7 timed runs after a warm-up (the host is
+  noisy; the minimum is the least disturbed figure).
+- coap_mpy_bytes: total size of lib/coap/*.py compiled with `mpy-cross -O2 -march=xtensawin`
+  (ESP32, the primary target; viper code needs -march), without _host.py (a CPython-only
+  shim, never deployed) and manifest.py (a build description); coap_mpy_bytes_armv6m
+  (RP2040) and coap_mpy_bytes_x64 likewise.
+- With MICROCOAPY=/dir/containing/microcoapy: the same work with microCoAPy
+  (bench/microcoapy_roundtrip.py): microcoapy_roundtrip_us, microcoapy_roundtrip_alloc_bytes
+  and speedup (microCoAPy time / ours).
+
+Figures are reported, never asserted.
+"""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+LIB = os.path.join(ROOT, "lib")
+PROCESSES = 3
+ARCHES = (("xtensawin", "coap_mpy_bytes"), ("armv6m", "coap_mpy_bytes_armv6m"))
+ARCHES += (("x64", "coap_mpy_bytes_x64"),)
+NOT_DEPLOYED = ("_host.py", "manifest.py")
+
+
+def tool(name):
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    path = here if os.access(here, os.X_OK) else shutil.which(name)
+    if path is None:
+        sys.exit("bench: %s not found (make setup)" % name)
+    return path
+
+
+def micropython(script, path, *args):
+    """Run a benchmark script under the unix port; its JSON lines as {name: figure}."""
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join([*path, ".frozen"]))
+    r = subprocess.run(
+        [tool("micropython"), os.path.join(BENCH, script), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if r.returncode != 0:
+        sys.exit("bench: %s failed:\n%s%s" % (script, r.stdout, r.stderr))
+    figures = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            f = json.loads(line)
+            figures[f["name"]] = f
+    return figures
+
+
+def best_of(script, path):
+    """Figures of PROCESSES runs: the minimum of each (allocation is the same every run)."""
+    runs = [micropython(script, path) for _ in range(PROCESSES)]
+    out = runs[0]
+    for name, f in out.items():
+        f["value"] = min(r[name]["value"] for r in runs)
+    return out
+
+
+def mpy_bytes(arch):
+    sources = sorted(
+        f
+        for f in glob.glob(os.path.join(LIB, "coap", "*.py"))
+        if os.path.basename(f) not in NOT_DEPLOYED
+    )
+    total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sources:
+            out = os.path.join(tmp, os.path.basename(src)[:-3] + ".mpy")
+            subprocess.run(
+                [tool("mpy-cross"), "-O2", "-march=" + arch, "-o", out, src],
+                cwd=os.path.join(LIB, "coap"),
+                check=True,
+            )
+            total += os.path.getsize(out)
+    return {"name": "", "value": total, "unit": "bytes", "files": len(sources)}
+
+
+def main():
+    figures = []
+    ours = best_of("codec_roundtrip.py", [LIB])
+    figures += [ours["codec_roundtrip_us"], ours["codec_roundtrip_alloc_bytes"]]
+    for arch, name in ARCHES:
+        f = mpy_bytes(arch)
+        f["name"] = name
+        figures.append(f)
+    mc_dir = os.environ.get("MICROCOAPY")
+    if mc_dir:
+        if not os.path.isdir(os.path.join(mc_dir, "microcoapy")):
+            sys.exit("bench: MICROCOAPY=%s has no microcoapy package" % mc_dir)
+        mc = best_of("microcoapy_roundtrip.py", [os.path.abspath(mc_dir)])
+        figures += [mc["microcoapy_roundtrip_us"], mc["microcoapy_roundtrip_alloc_bytes"]]
+        speedup = mc["microcoapy_roundtrip_us"]["value"] / ours["codec_roundtrip_us"]["value"]
+        figures.append({"name": "speedup", "value": round(speedup, 2), "unit": "x"})
+    for f in figures:
+        print(json.dumps({"name": f["name"], "value": f["value"], "unit": f["unit"]}))
+    sys.stdout.flush()
+
+    by = {f["name"]: f for f in figures}
+    lines = [
+        "codec round trip (113-byte CON POST, unix port): %.2f us, %d bytes allocated"
+        % (by["codec_roundtrip_us"]["value"], by["codec_roundtrip_alloc_bytes"]["value"]),
+        "lib/coap as .mpy (%d files): %d bytes xtensawin, %d armv6m, %d x64"
+        % (
+            by["coap_mpy_bytes"]["files"],
+            by["coap_mpy_bytes"]["value"],
+            by["coap_mpy_bytes_armv6m"]["value"],
+            by["coap_mpy_bytes_x64"]["value"],
+        ),
+    ]
+    if "speedup" in by:
+        lines.append(
+            "microCoAPy: %.2f us, %d bytes allocated: ours is %.1fx faster"
+            % (
+                by["microcoapy_roundtrip_us"]["value"],
+                by["microcoapy_roundtrip_alloc_bytes"]["value"],
+                by["speedup"]["value"],
+            )
+        )
+    else:
+        lines.append("(MICROCOAPY=/dir/containing/microcoapy adds a comparison with microCoAPy)")
+    print("\n".join("# " + s for s in lines), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
