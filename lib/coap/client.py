@@ -344,20 +344,21 @@ class Client:
             o.callback(m)
 
     def poll(self, timeout_ms=0):
-        """Receive and dispatch for up to timeout_ms; re-register observations
-        whose Max-Age ran out and complete block-wise notifications, within
-        the same deadline (postponed while less than ACK_TIMEOUT is left)."""
+        """Receive and dispatch for up to timeout_ms. An observation whose
+        Max-Age ran out is re-registered, a block-wise notification completed,
+        with the later of that deadline and two ACK timeouts from now: so poll
+        may overrun timeout_ms by up to 2 * ACK_TIMEOUT, never more."""
         dl = ticks_add(ticks_ms(), timeout_ms)
         while True:
             now = ticks_ms()
-            left = wait = ticks_diff(dl, now)
+            wait = ticks_diff(dl, now)
             for o in self._obs:
                 t = o.due(now)
-                if t <= 0 and left >= self.ack_timeout:
-                    self._tend(o, dl)
+                if t <= 0:
+                    late = ticks_add(now, 2 * self.ack_timeout)
+                    self._tend(o, late if ticks_diff(late, dl) > 0 else dl)
                     break  # the list may have changed
-                if t > 0:
-                    wait = min(wait, t)
+                wait = min(wait, t)
             else:
                 if not self._service(max(wait, 0)) and wait <= 0:
                     return
