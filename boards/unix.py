@@ -1,0 +1,109 @@
+# The MicroPython unix port as a board: `make sim`, `make run`, the tests, and the virtual
+# board (tools/vboard), whose `machine` adds reset, WDT, deepsleep and unique_id.
+#
+# The board interface, the same in boards/esp32.py and boards/picow.py:
+#   name, uid, cause (reset cause), has_wifi, simulated (keys of made-up values),
+#   wdt_default_ms, can_deepsleep, config_wait_s (re-read a broken config.json this
+#   often; None: exit with status 2)
+#   sensors() -> [(key, value)]        temperature, heap_free, rssi (when connected)
+#   time_ms() -> int | None            wall clock, ms since 1970 UTC; None: not set yet
+#   sync_clock(host) -> bool           NTP (boards); True when the clock is set
+#   led(on)                            the board LED
+#   watchdog(ms) -> ms, feed()         the hardware watchdog (cannot be stopped)
+#   sleep_ms(ms), deepsleep(ms), rtc_memory([bytes]), reset()
+#   safe_pin() -> bool                 the safe-mode pin is held low
+#   wifi_start(ssid, password, country), wifi_up(), wifi_status(), wifi_stop()
+#                                      boards with has_wifi only (not here)
+# Every method returns quickly: nothing here waits for the network.
+#
+# SIMULATED here (and said so at start): temperature and RSSI (no sensor, no radio) and
+# the LED (its state is printed). Real: the host clock, the heap, the host's network.
+import gc
+import os
+import sys
+import time
+
+import machine
+
+_VB = hasattr(machine, "reset")  # the virtual board: resets, a real watchdog, deep sleep
+
+
+class Board:
+    name = "unix"
+    has_wifi = False
+    simulated = ("temperature", "rssi", "led")
+    wdt_default_ms = 30000
+    can_deepsleep = hasattr(machine, "deepsleep")
+    config_wait_s = 5 if _VB else None
+
+    def __init__(self):
+        self.n = 0
+        self.wdt = None
+        self.wdt_ms = 0
+        self.fed = 0
+        self.late = 0  # software watchdog (plain unix): feeds later than the timeout
+        if _VB:
+            self.uid = machine.unique_id().hex()
+            self.cause = ("power-on", "hard", "watchdog", "deepsleep", "soft")[
+                machine.reset_cause() - 1
+            ]
+        else:
+            self.uid = "%08x" % (hash(os.getcwd()) & 0xFFFFFFFF)  # the flash directory's
+            self.cause = "power-on"
+
+    def sensors(self):
+        n = self.n = self.n + 1
+        return [
+            ("temperature", 21.5 + n % 7 / 10),
+            ("heap_free", gc.mem_free()),
+            ("rssi", -55 - n % 5),
+        ]
+
+    def time_ms(self):
+        return time.time_ns() // 1000000
+
+    def sync_clock(self, host=None):
+        return True
+
+    def led(self, on):
+        print("LED", "on" if on else "off", "(simulated)")
+
+    def watchdog(self, ms):
+        """The virtual board's machine.WDT; on plain unix a software one that reports the
+        feeds that came too late (a blocking call longer than the timeout)."""
+        if _VB:
+            self.wdt = machine.WDT(timeout=ms)
+        self.wdt_ms = ms
+        self.fed = time.ticks_ms()
+        return ms
+
+    def feed(self):
+        if self.wdt:
+            self.wdt.feed()
+        elif self.wdt_ms:
+            now = time.ticks_ms()
+            late = time.ticks_diff(now, self.fed)
+            if late > self.wdt_ms:
+                self.late += 1
+                print("WDT: fed after %d ms (timeout %d ms)" % (late, self.wdt_ms))
+            self.fed = now
+
+    def sleep_ms(self, ms):
+        time.sleep_ms(ms)
+
+    def deepsleep(self, ms):
+        machine.deepsleep(ms)
+
+    def rtc_memory(self, data=None):
+        # emulated with a file in the flash directory (the virtual board only)
+        with open(".rtcmem", "rb" if data is None else "wb") as f:
+            return f.read() if data is None else f.write(data)
+
+    def reset(self):
+        """Plain unix: exit with status 3, which `make sim` takes as a reset."""
+        if _VB:
+            machine.reset()
+        sys.exit(3)
+
+    def safe_pin(self):
+        return os.getenv("FW_SAFE_PIN") == "1"  # stands for the pin

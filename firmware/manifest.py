@@ -1,0 +1,23 @@
+# The firmware frozen into a MicroPython image: its code then runs from flash and leaves the
+# heap to the data (on a 64-bit unix port, 50 KB of heap for the code as .mpy, none frozen).
+#
+#   ESP32:   make -C ports/esp32 BOARD=ESP32_GENERIC FROZEN_MANIFEST=$PWD/firmware/manifest.py
+#   Pico W:  make -C ports/rp2 BOARD=RPI_PICO_W FROZEN_MANIFEST=$PWD/firmware/manifest.py
+#   unix:    make unix-frozen   (firmware/unix/manifest.py: for the heap test, see README)
+#
+# Then flash the image and copy only boot.py, main.py and config.json (mpremote cp).
+options.defaults(board=True)
+
+if options.board:
+    # What the board's image freezes anyway (asyncio, ntptime, networking, ...): the
+    # board's own manifest (RPI_PICO_W has one), else the port's (ESP32_GENERIC).
+    try:
+        include("$(BOARD_DIR)")
+    except Exception:
+        include("$(PORT_DIR)/boards/manifest.py")
+
+add_library("micropython-coap", "../lib")
+require("thethings")  # and coap, through lib/thethings/manifest.py
+package("app", base_path="../lib")
+# boards.load() picks the module of the running port; the others are never imported.
+package("boards", files=("__init__.py", "esp32.py", "picow.py", "unix.py"), base_path="..")

@@ -1,0 +1,202 @@
+# boards/esp32.py and boards/picow.py on the MicroPython unix port, over fakes of the
+# hardware modules (machine, network, esp32, rp2, ntptime, and time with the board's epoch),
+# put in sys.modules before the import, as the virtual board does with machine. Checks that
+# every board has the interface the application uses, and the board-specific logic: epoch
+# normalisation, clock validity, status names, sensors, watchdog limits, safe pin.
+# Run by host_tests/test_firmware_boards.py; prints one JSON line: {"failures": [...]}.
+import json
+import sys
+import time as _time
+
+INTERFACE = (
+    "name", "uid", "cause", "has_wifi", "simulated", "wdt_default_ms", "can_deepsleep",
+    "config_wait_s", "sensors", "time_ms", "sync_clock", "led", "watchdog", "feed",
+    "sleep_ms", "deepsleep", "rtc_memory", "reset", "safe_pin",
+)  # fmt: skip
+WIFI = ("wifi_start", "wifi_up", "wifi_status", "wifi_stop")
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+class Obj:
+    pass
+
+
+def fakes(epoch_2000, now_unix):
+    log = []
+    t = Obj()
+    off = 946684800 if epoch_2000 else 0
+    t.now = now_unix  # the RTC, unix seconds
+    t.gmtime = lambda s=None: _time.gmtime((t.now if s is None else s + off) - 0)
+    t.time = lambda: t.now - off
+    t.time_ns = lambda: (t.now - off) * 1000000000 + 123000000
+    t.sleep_ms = lambda ms: log.append(("sleep", ms))
+    t.ticks_ms = _time.ticks_ms
+    t.ticks_diff = _time.ticks_diff
+    t.ticks_add = _time.ticks_add
+
+    m = Obj()
+    m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET = 1, 2, 3, 4, 5
+    m.unique_id = lambda: b"\x01\x02\xab"
+    m.reset_cause = lambda: 4
+    m.reset = lambda: log.append("reset")
+    m.deepsleep = lambda ms: log.append(("deepsleep", ms))
+
+    class Pin:
+        OUT, IN, PULL_UP = 1, 0, 2
+        level = 1
+
+        def __init__(self, id, mode=None, pull=None):
+            self.id = id
+            log.append(("pin", id, mode, pull))
+
+        def value(self, v=None):
+            if v is None:
+                return Pin.level
+            log.append(("led", self.id, v))
+
+    class ADC:
+        def __init__(self, ch):
+            log.append(("adc", ch))
+
+        def read_u16(self):
+            return 14000  # 0.705 V: 27.6 °C
+
+    class WDT:
+        def __init__(self, timeout):
+            log.append(("wdt", timeout))
+
+        def feed(self):
+            log.append("feed")
+
+    class RTC:
+        mem = b""
+
+        def memory(self, data=None):
+            if data is None:
+                return RTC.mem
+            RTC.mem = bytes(data)
+
+    m.Pin, m.ADC, m.WDT, m.RTC = Pin, ADC, WDT, RTC
+
+    n = Obj()
+    n.STA_IF = 0
+    n.STAT_IDLE, n.STAT_CONNECTING, n.STAT_GOT_IP = 1000, 1001, 1010
+    n.STAT_WRONG_PASSWORD, n.STAT_NO_AP_FOUND, n.STAT_CONNECT_FAIL = 202, 201, 203
+    n.country = lambda c: log.append(("country", c))
+
+    class WLAN:
+        PM_NONE = 0x10
+        up = False
+
+        def __init__(self, i):
+            self.st = n.STAT_IDLE
+
+        def active(self, on):
+            log.append(("active", on))
+
+        def config(self, **kw):
+            log.append(("config", kw))
+
+        def connect(self, ssid, pw):
+            log.append(("connect", ssid))
+            self.st = n.STAT_CONNECTING
+
+        def disconnect(self):
+            log.append("disconnect")
+            WLAN.up = False
+
+        def isconnected(self):
+            return WLAN.up
+
+        def status(self, what=None):
+            if what == "rssi":
+                return -61
+            return n.STAT_GOT_IP if WLAN.up else self.st
+
+    n.WLAN = WLAN
+
+    e = Obj()
+    e.raw_temperature = lambda: 122  # °F: 50 °C
+    ntp = Obj()
+
+    def settime():
+        log.append("ntp")
+        t.now = 1795600000
+
+    ntp.settime = settime
+    ntp.host = "pool.ntp.org"
+    rp2 = Obj()
+    rp2.bootsel_button = lambda: 0
+    sys.modules.update(
+        {"time": t, "machine": m, "network": n, "esp32": e, "ntptime": ntp, "rp2": rp2}
+    )
+    return log, t, m, n, Pin, WLAN, RTC
+
+
+def load(name):
+    for k in ("boards", "boards." + name):
+        sys.modules.pop(k, None)
+    mod = __import__("boards." + name)
+    return getattr(mod, name).Board()
+
+
+def board_checks(name, epoch_2000):
+    log, t, m, n, Pin, WLAN, RTC = fakes(epoch_2000, 1600000000)  # RTC in 2020: not set
+    b = load(name)
+    for a in INTERFACE + WIFI:
+        check(hasattr(b, a), "%s: no %s" % (name, a))
+    check(b.uid == "0102ab", "%s uid %r" % (name, b.uid))
+    check(b.has_wifi and b.simulated == (), name + " flags")
+    # the clock: not set (2020) until NTP, then unix ms whatever the board's epoch
+    check(b.time_ms() is None, name + ": a clock in 2020 counts as not set")
+    check(b.sync_clock("ntp.example") is True, name + ": sync")
+    check(sys.modules["ntptime"].host == "ntp.example", name + ": ntp host")
+    check(b.time_ms() == 1795600000123, "%s: time_ms %r" % (name, b.time_ms()))
+    # WiFi: start returns at once (disconnect first), status names, rssi only when up
+    b.wifi_start("home", "pw", "GB")
+    check("disconnect" in log and ("connect", "home") in log, name + ": connect")
+    check(b.wifi_status() == "connecting", "%s: status %r" % (name, b.wifi_status()))
+    keys = [k for k, _ in b.sensors()]
+    check(keys == ["temperature", "heap_free"], "%s: sensors offline %r" % (name, keys))
+    WLAN.up = True
+    check(b.wifi_up() and b.wifi_status() == "got ip", name + ": up")
+    s = dict(b.sensors())
+    check(s.get("rssi") == -61, "%s: rssi %r" % (name, s))
+    check(isinstance(s["temperature"], float), name + ": temperature")
+    b.wifi_stop()
+    check(not b.wifi_up(), name + ": stop")
+    # watchdog limits, LED, safe pin
+    got = b.watchdog(60000000)
+    check(got <= (8388 if name == "picow" else 60000), "%s: wdt %d" % (name, got))
+    b.led(1)
+    check(any(x[0] == "led" for x in log if isinstance(x, tuple)), name + ": led")
+    Pin.level = 0
+    check(b.safe_pin() is True, name + ": safe pin low")
+    Pin.level = 1
+    check(b.safe_pin() is False, name + ": safe pin high")
+    return b, log, s
+
+
+def main():
+    sys.path.insert(0, sys.argv[1])  # the repository root, for boards/
+    b, log, s = board_checks("esp32", True)
+    check(s["temperature"] == 50.0, "esp32: raw °F -> °C %r" % s["temperature"])
+    check(b.cause == "deepsleep" and b.can_deepsleep, "esp32: cause / deepsleep")
+    b.rtc_memory(b'{"n": 3}')
+    check(b.rtc_memory() == b'{"n": 3}', "esp32: rtc memory")
+    b.deepsleep(500)
+    check(("deepsleep", 500) in log, "esp32: deepsleep")
+    b, log, s = board_checks("picow", False)
+    check(("country", "GB") in log, "picow: country before active")
+    check(("config", {"pm": 0x10}) in log, "picow: power save off")
+    check(26.0 < s["temperature"] < 29.0, "picow: ADC(4) °C %r" % s["temperature"])
+    check(not b.can_deepsleep and b.rtc_memory() is None, "picow: no deep sleep")
+    print(json.dumps({"failures": failures}))
+
+
+main()

@@ -1,0 +1,30 @@
+"""boards/esp32.py and boards/picow.py without the hardware: imported by the MicroPython unix
+port over fakes of machine, network, esp32, rp2, ntptime and time (with ESP32's 2000 epoch),
+see host_tests/fw_mp/boards_check.py. Every board has the interface the application uses;
+the clock is unix ms on either epoch and "not set" before NTP; WiFi, sensors, watchdog
+limits, LED and safe pin behave. Also: each board module compiles for its architecture."""
+
+import json
+import os
+import subprocess
+
+from fw_harness import MICROPYTHON, MPY_CROSS, ROOT
+
+
+def test_esp32_and_picow_boards_over_fake_hardware():
+    p = subprocess.run(
+        [MICROPYTHON, os.path.join(ROOT, "host_tests", "fw_mp", "boards_check.py"), ROOT],
+        env=dict(os.environ, MICROPYPATH=".frozen"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(p.stdout.splitlines()[-1]) == {"failures": []}
+
+
+def test_board_modules_compile_for_their_targets(tmp_path):
+    for name, arch in (("esp32", "xtensawin"), ("picow", "armv6m"), ("unix", "x64")):
+        src = os.path.join(ROOT, "boards", name + ".py")
+        out = str(tmp_path / (name + ".mpy"))
+        subprocess.run([MPY_CROSS, "-O2", "-march=" + arch, "-o", out, src], check=True)

@@ -1,0 +1,27 @@
+# main.py's last resort (imported only after a crash, which main.py has printed): wait 1,
+# 2, 4 ... up to 300 s after consecutive crashes (counted in the file "crashes", which the
+# app removes after its first good period), feeding the watchdog, then reset the board.
+import time
+
+from app.store import write_atomic
+
+CRASHES = "crashes"
+
+
+def crashed(board):
+    n = 0
+    try:
+        with open(CRASHES) as f:
+            n = int(f.read())
+    except (OSError, ValueError):
+        pass
+    try:
+        write_atomic(CRASHES, str(n + 1))
+    except OSError:
+        pass
+    delay = min(1 << min(n, 9), 300)
+    print("crash #%d: reset in %d s (Ctrl-C for the REPL)" % (n + 1, delay))
+    for _ in range(delay * 4):
+        board.feed()
+        time.sleep_ms(250)
+    board.reset()
