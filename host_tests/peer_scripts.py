@@ -394,3 +394,16 @@ def test_uri_host_for_names(peer):
     r = peer.recv()
     assert r.msg.opt.uri_host == "localhost", r.msg.opt.uri_host
     peer.send(peer.answer(r, CONTENT, b""))
+
+
+def test_connected_socket(peer):
+    r = peer.recv()
+    peer.send(peer.answer(r, CONTENT, b"impostor"), sock=peer.other)  # dropped by the kernel
+    peer.send(peer.answer(r, CONTENT, b"real"))
+    r = peer.recv()
+    tok = r.msg.token
+    a = peer.answer(r, CONTENT, b"0")
+    a.opt.observe = 1
+    peer.send(a)
+    for seq in range(2, 22):
+        notify(peer, NON, 0x500 + seq, tok, seq, b"n")

@@ -221,3 +221,14 @@ def test_mids_and_tokens(peer):
 def test_uri_host_for_names(peer):
     c = Client("localhost", peer, **FAST)  # a name, not an IP literal: Uri-Host is sent
     assert c.request(GET, "/x").code == 0x45
+
+
+def test_connected_socket(peer):
+    # connect=True: the network stack drops datagrams from other sources.
+    c = _client(peer, connect=True)
+    assert bytes(c.request(GET, "/x").payload()) == b"real" and c.ignored == 0
+    got = []
+    c.observe("/obs", lambda m: got.append(m.uint(6)))
+    while len(got) < 21:
+        c.poll(50)
+    assert got == list(range(1, 22)), got

@@ -100,8 +100,9 @@ class Observation:
 
 class Client:
     """Client(host, port) talks to one CoAP server. Timing parameters are in
-    ms with RFC 7252 §4.8 defaults. Messages returned or passed to callbacks
-    stay valid until the next request() or poll(): copy what you keep."""
+    ms with RFC 7252 §4.8 defaults. A message returned or passed to a callback
+    is valid until the next request() or poll() (its decoder and, connected,
+    its buffer are reused): copy what you keep."""
 
     # Limits; set on an instance to change them for it.
     block_szx = 6  # block size 2**(szx+4) = 1024 bytes, RFC 7959 §2.2
@@ -111,7 +112,7 @@ class Client:
 
     def __init__(
         self, host, port=5683, sock=None, ack_timeout_ms=2000, ack_random_factor=1.5,
-        max_retransmit=4,
+        max_retransmit=4, connect=False,
     ):  # fmt: skip
         self.ack_timeout = ack_timeout_ms
         self._span = int(ack_timeout_ms * (ack_random_factor - 1))
@@ -119,12 +120,17 @@ class Client:
         # MAX_TRANSMIT_WAIT, RFC 7252 §4.8.2: the default request deadline.
         self.max_wait = (ack_timeout_ms + self._span) * ((2 << max_retransmit) - 1)
         self._uhost = None if is_ip(host) else host.encode()  # RFC 7252 §6.4 step 5
+        # Unconnected (the default), every datagram's source is checked and one from
+        # elsewhere counted; connect=True, or a connected socket of the caller's (e.g.
+        # DTLS), leaves that to the network stack (recv allocates no address).
+        self._addr = None
         if sock is None:
             ai = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]  # DNS once
             sock = socket.socket(ai[0], socket.SOCK_DGRAM)
-            self._addr = ai[-1]
-        else:
-            self._addr = None  # connected (e.g. DTLS): the socket knows its peer
+            if connect:
+                sock.connect(ai[-1])
+            else:
+                self._addr = ai[-1]
         self._sock = sock
         self._poller = select.poll()
         self._poller.register(sock, select.POLLIN)
@@ -132,8 +138,7 @@ class Client:
         self._enc = Encoder()
         self._tx = memoryview(self._enc.buf)
         self._ctl = bytearray(4)  # empty ACK / RST, so the request buffer stays intact
-        self._rx = Message()
-        self._spare = Message()
+        self._rx = Message()  # one decoder: a message is valid until the next datagram
         self._seen = [-1] * _DEDUP  # a list: MicroPython arrays have no `in`
         self._seen_i = 0
         r = os.urandom(2)
@@ -401,11 +406,14 @@ class Client:
         else:
             return False
         try:
+            # MicroPython sockets have no recv_into (readinto has stream semantics
+            # and could join two datagrams): each datagram is a new bytes object.
             if self._addr is None:
                 data = self._sock.recv(_RX_MAX)
                 addr = None
             else:
                 data, addr = self._sock.recvfrom(_RX_MAX)
+            n = len(data)
         except OSError as e:
             if e.args[0] == _EAGAIN:
                 return True  # nothing after all
@@ -413,18 +421,18 @@ class Client:
         if addr != self._addr:
             self.ignored += 1  # RFC 7252 §5.3.2: only our server answers us
             return True
-        self._dispatch(data)
+        self._dispatch(data, n)
         return True
 
-    def _dispatch(self, data):
+    def _dispatch(self, data, n):
         m = self._rx
         try:
-            if len(data) >= _RX_MAX:
+            if n >= _RX_MAX:
                 raise FormatError("datagram too long")
-            m.decode(data)
+            m.decode(data, n)
         except FormatError:
             self.malformed += 1
-            if len(data) >= 4 and data[0] >> 4 == 4:  # a CON we can name: reject
+            if n >= 4 and data[0] >> 4 == 4:  # a CON we can name: reject
                 self._empty(RST, data[2] << 8 | data[3])  # RFC 7252 §4.2
             return
         t = m.mtype
@@ -468,7 +476,6 @@ class Client:
                     return
                 if t == CON:
                     self._empty(ACK, m.mid)  # RFC 7641 §4.5: ACK every CON notification
-                self._swap()
                 self._notify(o, m, o._take(m))
                 return
         # Nobody asked for this (e.g. an observation we forgot): reject it so
@@ -477,8 +484,3 @@ class Client:
 
     def _take(self, m):
         self._resp = m
-        self._swap()
-
-    def _swap(self):
-        # The delivered message keeps its decoder; decode the next into the spare.
-        self._rx, self._spare = self._spare, self._rx
