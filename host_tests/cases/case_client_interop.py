@@ -74,7 +74,8 @@ def test_libcoap_non_notifications(libcoap_non):
 def test_libcoap_drops_first_answers(libcoap_lossy):
     c = Client("127.0.0.1", libcoap_lossy, ack_timeout_ms=100)
     m = c.request(GET, "/time")  # -l 1,2: the server's first two datagrams are lost
-    assert m.code == 0x45 and c.retransmissions == 2
+    # two answers lost, so at least two retransmissions (a third if the host is slow)
+    assert m.code == 0x45 and c.retransmissions >= 2
 
 
 @case(timeout=120)
