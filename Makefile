@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.setup-stamp
 export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(PATH)
 export MICROPYPATH := $(abspath lib):.frozen
 
-.PHONY: setup test bench lint mpy run sim server deploy vboard unix-frozen package-json clean
+.PHONY: setup test bench lint mpy run sim server deploy vboard package-json clean
 
 setup: $(STAMP)
 
@@ -82,21 +82,6 @@ HOST ?= 127.0.0.1
 server: setup
 	mkdir -p build
 	PYTHONPATH=tools $(PY) -m thethings_sim --host $(HOST) --port 5683 --db build/thethings_sim.sqlite3 --codes 2
-
-# The unix port with the firmware frozen in (firmware/unix/manifest.py), as a board image
-# holds it: the heap then carries data only (host_tests/test_firmware_heap.py runs it in
-# 64 KB). Needs git, a C compiler and the network once: MicroPython $(MPY_REF) is cloned
-# into $(MPY_SRC) (or point MPY_SRC at a checkout).
-MPY_SRC ?= build/micropython
-MPY_REF ?= v1.28.0
-unix-frozen: build/micropython-frozen
-build/micropython-frozen: firmware/manifest.py firmware/unix/manifest.py $(wildcard lib/*/*.py boards/*.py)
-	test -d $(MPY_SRC)/ports/unix || git clone -q --depth 1 --branch $(MPY_REF) https://github.com/micropython/micropython $(MPY_SRC)
-	mkdir -p build/mpy-lib && touch build/mpy-lib/README.md
-	$(MAKE) -C $(MPY_SRC)/ports/unix VARIANT=standard FROZEN_MANIFEST=$(abspath firmware/unix/manifest.py) \
-	  MPY_LIB_DIR=$(abspath build/mpy-lib) MPY_CROSS_FLAGS=-march=x64 MICROPY_PY_FFI=0 \
-	  MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=0
-	cp $(MPY_SRC)/ports/unix/build-standard/micropython $@
 
 # package.json lists lib/coap and lib/thethings for `mpremote mip install`; regenerate it
 # after adding or removing a module (a test fails while it is stale).

@@ -6,11 +6,16 @@ import sys
 
 import boards
 
+board = None
 try:
     if not boards.boot():  # boot.py decided (or, under `make sim`, decides now)
+        board = boards.load()
+        # boards' own code (safe mode, which board) is done: let its RAM go, the board stays
+        del sys.modules["boards"]
+        boards = None
         import app
 
-        app.main(boards.load())
+        app.main(board)
 except KeyboardInterrupt:
     print("main.py: interrupted")
 except Exception as e:
@@ -19,7 +24,7 @@ except Exception as e:
     try:
         from app.crash import crashed
 
-        crashed(boards.load())
+        crashed(board or boards.load())
     except KeyboardInterrupt:
         print("main.py: interrupted")
     except Exception as e2:  # no app, no board: reset the plain way, slowly

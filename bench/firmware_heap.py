@@ -1,17 +1,16 @@
-"""The firmware's heap over 10,000 fast periods (4 ms: a write and a notification each), one
-JSON line per figure, like bench/run.py's:
+"""The firmware's heap over 10,000 fast periods (4 ms: a write and a notification each) on
+the stock unix port with the firmware as .mpy (its code in the heap), in the heap of
+host_tests/test_firmware_heap.py (HEAP), one JSON line per figure like bench/run.py's:
 
-    {"name": "firmware_heap_peak_bytes", "value": 26848, "unit": "bytes", ...}
+    {"name": "firmware_heap_peak_bytes", "value": 55104, "unit": "bytes", ...}
 
-- firmware_heap_peak_bytes: the largest live heap after a period's gc.collect(), with the
-  firmware frozen into the unix port (build/micropython-frozen, `make unix-frozen`) in
-  `micropython -X heapsize=64K`, as a board image runs it; firmware_heap_first_bytes at
-  period 1 (before the CoAP client exists), firmware_heap_last_bytes at the end (equal to
-  the steady state: no growth), firmware_heap_period_garbage_bytes the most a period
-  allocated between two collections (bounded by the heap: the collector runs when full).
-- The same with the stock unix port and the firmware as .mpy (its code in the heap), in
-  96 KB: firmware_mpy_heap_peak_bytes, ... (the code alone takes about 50 KB on this
-  64-bit port). Without build/micropython-frozen only these are reported.
+- firmware_heap_peak_bytes: the most the heap held, measured before a period's collection
+  (live data and code plus a period's garbage);
+- firmware_heap_live_first_bytes (period 1, before the CoAP client exists),
+  firmware_heap_live_steady_bytes (the last period), firmware_heap_live_max_bytes: the heap
+  after a period's gc.collect();
+- firmware_heap_free_median_early_bytes / _late_bytes: the median free heap after the
+  collection over periods 500-2500 and over the last 2000 (equal: no growth).
 
     .venv/bin/python bench/firmware_heap.py [periods]
 """
@@ -25,37 +24,28 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "host_tests"), os.path.join(ROOT, "lib")]
 
 from fw_harness import build_firmware, heap_run  # noqa: E402
+from test_firmware_heap import HEAP, figures  # noqa: E402
 
-FROZEN = os.path.join(ROOT, "build", "micropython-frozen")
-
-
-def figures(prefix, stats, note):
-    for name, key in (
-        ("heap_peak_bytes", "heap_max"),
-        ("heap_first_bytes", "heap_first"),
-        ("heap_last_bytes", "heap_last"),
-        ("heap_period_garbage_bytes", None),
-    ):
-        v = stats[key] if key else stats["heap_peak"] - stats["heap_last"]
-        line = {"name": prefix + name, "value": v, "unit": "bytes", "note": note}
-        print(json.dumps(line), flush=True)
+NAMES = (
+    ("firmware_heap_peak_bytes", "peak"),
+    ("firmware_heap_live_first_bytes", "live_first"),
+    ("firmware_heap_live_steady_bytes", "live_last"),
+    ("firmware_heap_live_max_bytes", "live_max"),
+    ("firmware_heap_free_median_early_bytes", "free_median_early"),
+    ("firmware_heap_free_median_late_bytes", "free_median_late"),
+)
 
 
-def main(periods=10000):
+def run(periods=10000):
+    """The figures as bench/run.py's dicts."""
     with tempfile.TemporaryDirectory() as tmp:
         build = build_firmware(os.path.join(tmp, "mpy"))
-        if os.access(FROZEN, os.X_OK):
-            flash = os.path.join(tmp, "flash-frozen")
-            stats, _, _ = heap_run(
-                build, flash, "64K", periods, micropython=FROZEN, path=".frozen:" + build
-            )
-            figures("firmware_", stats, "frozen unix port, 64 KB heap, %d periods" % periods)
-        else:
-            print("firmware_heap: build/micropython-frozen missing (make unix-frozen)",
-                  file=sys.stderr)  # fmt: skip
-        stats, _, _ = heap_run(build, os.path.join(tmp, "flash-mpy"), "96K", periods)
-        figures("firmware_mpy_", stats, ".mpy on the stock unix port, 96 KB heap")
+        stats, free, _ = heap_run(build, os.path.join(tmp, "flash"), HEAP, periods)
+    f = figures(stats, free)
+    note = ".mpy on the stock unix port, -X heapsize=%s, %d periods" % (HEAP, stats["periods"])
+    return [{"name": n, "value": f[k], "unit": "bytes", "note": note} for n, k in NAMES]
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10000)
+    for line in run(int(sys.argv[1]) if len(sys.argv) > 1 else 10000):
+        print(json.dumps(line), flush=True)

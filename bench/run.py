@@ -13,6 +13,9 @@
 - With MICROCOAPY=/dir/containing/microcoapy: the same work with microCoAPy
   (bench/microcoapy_roundtrip.py): microcoapy_roundtrip_us, microcoapy_roundtrip_alloc_bytes
   and speedup (microCoAPy time / ours).
+- firmware_heap_peak_bytes, firmware_heap_live_{first,steady,max}_bytes,
+  firmware_heap_free_median_{early,late}_bytes: the firmware as .mpy on the stock unix port
+  over 10,000 fast periods in a capped heap (bench/firmware_heap.py).
 
 Figures are reported, never asserted.
 """
@@ -123,6 +126,13 @@ def main():
     for f in figures:
         print(json.dumps({"name": f["name"], "value": f["value"], "unit": f["unit"]}))
     sys.stdout.flush()
+    sys.path.insert(0, BENCH)
+    from firmware_heap import run as firmware_heap
+
+    heap = firmware_heap()
+    for f in heap:
+        print(json.dumps(f))
+    figures += heap
 
     by = {f["name"]: f for f in figures}
     lines = [
@@ -136,6 +146,14 @@ def main():
             by["coap_mpy_bytes_x64"]["value"],
         ),
     ]
+    keys = ("peak", "live_first", "live_steady", "live_max", "free_median_early",
+            "free_median_late")  # fmt: skip
+    fw = [by["firmware_heap_%s_bytes" % k]["value"] for k in keys]
+    fw.append(by["firmware_heap_peak_bytes"]["note"])
+    lines.append(
+        "firmware heap: peak %d bytes, live %d first / %d steady / %d max, free median %d "
+        "early / %d late (%s)" % tuple(fw)
+    )
     if "speedup" in by:
         lines.append(
             "microCoAPy: %.2f us, %d bytes allocated: ours is %.1fx faster"

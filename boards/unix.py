@@ -7,7 +7,7 @@
 #   often; None: exit with status 2)
 #   sensors() -> [(key, value)]        temperature, heap_free, rssi (when connected)
 #   time_ms() -> int | None            wall clock, ms since 1970 UTC; None: not set yet
-#   sync_clock(host) -> bool           NTP (boards); True when the clock is set
+#   sync_clock(host) -> bool           NTP; True when the clock is set (boards with has_wifi)
 #   led(on)                            the board LED
 #   watchdog(ms) -> ms, feed()         the hardware watchdog (cannot be stopped)
 #   sleep_ms(ms), deepsleep(ms), rtc_memory([bytes]), reset()
@@ -61,9 +61,6 @@ class Board:
 
     def time_ms(self):
         return time.time_ns() // 1000000
-
-    def sync_clock(self, host=None):
-        return True
 
     def led(self, on):
         print("LED", "on" if on else "off", "(simulated)")

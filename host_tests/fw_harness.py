@@ -51,20 +51,20 @@ def build_firmware(dest):
     """Compile the firmware to .mpy (x64, -O2, like `make mpy BOARD=unix`) into dest, which
     then holds app/, coap/, thethings/, boards/ and main.mpy. Returns dest."""
     jobs = []
+    lib = os.path.join(ROOT, "lib")
     for top in ("coap", "thethings", "app"):
-        base = os.path.join(ROOT, "lib", top)
-        for dirpath, _, files in os.walk(base):
+        for dirpath, _, files in os.walk(os.path.join(lib, top)):
             for f in files:
                 if f.endswith(".py") and f not in ("manifest.py", "_host.py"):
-                    src = os.path.join(dirpath, f)
-                    rel = os.path.relpath(src, os.path.join(ROOT, "lib"))
-                    jobs.append((src, rel))
+                    jobs.append((lib, os.path.relpath(os.path.join(dirpath, f), lib)))
     for f in ("boards/__init__.py", "boards/unix.py", "main.py"):
-        jobs.append((os.path.join(ROOT, f), f))
-    for src, rel in jobs:
+        jobs.append((ROOT, f))
+    for cwd, rel in jobs:
         out = os.path.join(dest, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        subprocess.run([MPY_CROSS, "-O2", "-march=x64", "-o", out, src], check=True)
+        # the source's path as `make mpy` gives it (relative): the .mpy stores it, and the
+        # board keeps it in RAM (a qstr, for tracebacks)
+        subprocess.run([MPY_CROSS, "-O2", "-march=x64", "-o", out, rel], cwd=cwd, check=True)
     return str(dest)
 
 
@@ -316,8 +316,7 @@ def fixture_firmware(fw_build, tmp_path):
         fw.kill()
 
 
-def heap_run(build, flash, heapsize, periods=10000, period=0.004, subscribe=True, micropython=None,
-             path=None):  # fmt: skip
+def heap_run(build, flash, heapsize, periods=10000, period=0.004, subscribe=True):
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
     (stats, [heap_free of each period: free heap after the period's gc.collect()], server)."""
     from fw_fastserver import FastServer
@@ -327,10 +326,9 @@ def heap_run(build, flash, heapsize, periods=10000, period=0.004, subscribe=True
                           subscribe=subscribe, keepalive_s=60)  # fmt: skip
         write_config(flash, **cfg)
         fw = Firmware(build, flash, heapsize=heapsize)
-        if micropython:
-            fw.micropython = micropython
-        if path:
-            fw.path = path
+        # The code at lib/ in the flash, as on a board: each module's __file__ is a qstr
+        os.symlink(build, os.path.join(flash, "lib"))
+        fw.path = "lib:.frozen"
         fw.start()
         rc = fw.wait(periods * period * 4 + 60)
         if rc != 0:

@@ -1,6 +1,7 @@
 # The theThings.IO firmware application (the product users flash), on top of lib/coap and
 # lib/thethings. Hardware comes from the board module (boards/), never from here:
-#   app.config     config.json: load and validate; errors name the field
+#   app.config     config.json: load and validate; errors name the field (start-up only)
+#   app.start      the App's set-up (start-up only)
 #   app.store      flash state: thing token, outbox of unsent readings, dropped counter
 #   app.app        the loop: sample on schedule, store and forward
 #   app.provision  DNS + CoAP client, activation (loaded when needed, then unloaded)
@@ -8,24 +9,40 @@
 #   app.link       WiFi and NTP (boards with a radio)
 #   app.sleep      deep sleep between readings (deepsleep: true)
 #   app.crash      main.py's last resort: print, back off, reset
+# A .mpy's code lives in the heap: start-up code is unloaded (unload()) once it has run.
+import gc
 import sys
 
 
 def unload(name):
-    """Forget module app.<name> so that the RAM of its code can be reclaimed."""
-    del sys.modules["app." + name]
-    del sys.modules["app"].__dict__[name]
+    """Forget module "pkg.mod" so that the RAM of its code is reclaimed once nothing refers
+    to its functions any more."""
+    pkg, mod = name.split(".")
+    if sys.modules.pop(name, None):
+        del sys.modules[pkg].__dict__[mod]
 
 
 def main(board, path="config.json"):
-    """The firmware: config.json (waiting for a valid one), then the loop. The config code
-    runs once and is unloaded before the loop's is loaded (6 KB on a 64-bit unix port)."""
-    import thethings  # noqa: F401 - the big libraries first, the config's code after them,
-    from app.config import wait  # so that unloading it leaves one hole for app.app to fill
+    """The firmware: config.json (waiting for a valid one), then the loop."""
+    return _app(board, path).run()
+
+
+def _app(board, path):
+    # (A function of its own: nothing of the start-up, the config's first form above all,
+    # stays referenced from main()'s frame while the loop runs.)
+    # Heap layout (it is never compacted): what stays is allocated right after a collection,
+    # so that it packs the bottom of the heap instead of landing wherever the garbage of the
+    # imports left the allocator. The config's code first, unloaded before the rest is
+    # imported: it leaves a hole at the bottom for the loop's code to fill, and the config it
+    # made sits low, below the free space rather than in its middle.
+    gc.collect()
+    from app.config import wait
 
     cfg = wait(board, path)
     wait = None
-    unload("config")
+    unload("app.config")
+    unload("coap.uri")  # the config's URL parser: the client takes paths as tuples
+    gc.collect()
     from app.app import App
 
-    return App(board, cfg).run()
+    return App(board, cfg)  # App.run() keeps only the part of cfg that the loop reads

@@ -14,28 +14,45 @@
 # retransmission, reconnect or outage delays a sample by more than a few ms; if something
 # still overruns by a period, the missed samples are skipped (stats "skipped").
 #
-# RAM: the whole firmware runs in a 64 KB heap on the (64-bit) unix port, so code needed
-# once, or only with some options or boards, lives in modules imported only then
-# (app.config, app.provision, app.subscribe, app.link, app.sleep), and log lines are terse.
+# RAM: a .mpy's code lives in the heap (64 KB for the whole firmware on the 64-bit unix port,
+# host_tests/test_firmware_heap.py), so this module holds only what every period runs. Code
+# needed once, or only with some options or boards, is in modules imported only then:
+# app.start (this App's set-up), app.config, app.provision (unloaded after use),
+# app.subscribe, app.link, app.sleep. A period's garbage is kept small too: no per-period
+# objects beyond the reading and its request, terse log lines.
 import gc
-import json
-import os
+from time import gmtime
 
-from app import unload
-from app.store import Store
 from coap.client import CoapError
-from thethings import ThingError, redact
-from thethings.dates import iso
+from thethings import Thing, ThingError, write_payload
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
 except ImportError:  # CPython host
     from coap._host import ticks_add, ticks_diff, ticks_ms
 
+# time.gmtime() counts from the board's epoch: 2000 on ESP32, 1970 on rp2 and unix.
+_EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0
+ISO = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"  # of a stamp(): the form theThings.IO stores
 
-def ms_iso(t):
-    """int ms since 1970 -> "YYYY-MM-DDTHH:MM:SS.mmmZ" (exact on single-precision boards)."""
-    return iso(t // 1000)[:-4] + "%03dZ" % (t % 1000)
+
+def stamp(t):
+    """ms since 1970 UTC -> (year, month, day, hour, minute, second, ms): a write's datetime
+    (thethings.write_payload), exact on boards whose floats are single precision."""
+    return gmtime(t // 1000 - _EPOCH)[:6] + (t % 1000,)
+
+
+def _payload(batch):
+    # The write payload of batch [(seq, t, values)]. A function of its own so that the value
+    # list it builds is garbage once it returns: a caller's frame would keep it referenced
+    # from a stale slot (MicroPython's collector scans frames conservatively) all through the
+    # request.
+    vals = []
+    for _, t, values in batch:
+        dt = stamp(t)
+        for k, v in values:
+            vals.append((k, v, dt))
+    return write_payload(vals)
 
 
 class Backoff:
@@ -51,8 +68,10 @@ class Backoff:
         return self.due is None or ticks_diff(ticks_ms(), self.due) >= 0
 
     def fail(self):
+        from os import urandom
+
         d = self.delay = min(max(self.delay * 2, self.lo), self.hi)
-        self.due = ticks_add(ticks_ms(), d + d * os.urandom(1)[0] // 1024)
+        self.due = ticks_add(ticks_ms(), d + d * urandom(1)[0] // 1024)
         return d
 
     def ok(self):
@@ -61,65 +80,21 @@ class Backoff:
 
 
 class App:
+    # Built by app.start.setup() (start-up code, unloaded after): board, cfg, log, store,
+    # period_ms, token, client, thing, addr, sub, reported, link, subs, the backoffs b_net
+    # and b_write, n, stats, up, up_t, max_block, slice_ms.
     def __init__(self, board, cfg, log=print):
-        self.board = board
-        self.cfg = cfg
-        self.log = log
-        self.store = Store(cfg["outbox_max"], log)
-        self.period_ms = cfg["period_ms"]
-        self.token = self.store.token() or cfg["token"]
-        self.client = self.thing = self.addr = None  # addr: the server's, DNS once per boot
-        self.sub = False  # subscribe() called on the current thing
-        self.reported = 0  # dropped count last put into a reading
-        self.link = self.subs = None
-        if board.has_wifi and cfg["wifi"]:
-            from app.link import Link
+        from app.start import setup
 
-            self.link = Link(self)
-        if cfg["subscribe"]:
-            from app.subscribe import Subscription
-
-            self.subs = Subscription(self)  # may set period_ms
-        lo = int(cfg["retry_min_s"] * 1000)
-        hi = int(cfg["retry_max_s"] * 1000)
-        self.b_dns = Backoff(lo, hi)
-        self.b_act = Backoff(lo, hi)
-        self.b_write = Backoff(lo, hi)
-        self.n = 0
-        # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
-        self.stats = {
-            "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,
-            "late_max_ms": 0, "skipped": 0, "heap_first": 0, "heap_last": 0, "heap_max": 0,
-            "heap_peak": 0,
-        }  # fmt: skip
-        self.up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
-        self.up_t = ticks_ms()
+        setup(self, board, cfg, log)
 
     def run(self):
-        b = self.board
+        from app.start import start
+
+        nxt, sleep = start(self)  # the watchdog, deep sleep or not, the first log line
+        start = None  # app.start unloaded itself: let its code go
         cfg = self.cfg
         st = self.stats
-        wdt = b.watchdog(cfg["watchdog_ms"] or b.wdt_default_ms)
-        # No blocking call may outlast the watchdog: every request is capped.
-        self.max_block = wdt - 2000 if wdt > 4000 else wdt // 2
-        self.slice_ms = max(10, min(1000, wdt // 4))
-        sleep = None
-        if cfg["deepsleep"]:
-            if b.can_deepsleep and not cfg["subscribe"]:
-                from app import sleep
-            else:
-                self.log("deepsleep off: subscribe on, or not on this board")
-        nxt = ticks_ms()
-        if sleep:
-            nxt = sleep.wake(self, nxt)
-        self.log(
-            "firmware on %s %s (%s): %s every %d ms, token %s, outbox %d, wdt %d ms%s"
-            % (
-                b.name, b.uid, b.cause, cfg["server"], self.period_ms,
-                redact(self.token) if self.token else "none", len(self.store), wdt,
-                "; simulated: " + " ".join(b.simulated) if b.simulated else "",
-            )
-        )  # fmt: skip
         while True:
             late = ticks_diff(ticks_ms(), nxt)
             if late > st["late_max_ms"]:
@@ -128,7 +103,9 @@ class App:
             self.period(nxt)
             if self.n == 1:
                 try:
-                    os.remove("crashes")  # app.crash's count: this boot went well
+                    from os import remove
+
+                    remove("crashes")  # app.crash's count: this boot went well
                 except OSError:
                     pass
             if self.n == cfg["max_periods"]:
@@ -142,7 +119,9 @@ class App:
             if sleep:
                 sleep.sleep(self, nxt)  # does not return
             self.idle(nxt)
-        self.log("stats " + json.dumps(st))
+        from json import dumps
+
+        self.log("stats " + dumps(st))
         return st
 
     def period(self, nxt):
@@ -153,11 +132,12 @@ class App:
         h = gc.mem_alloc()
         gc.collect()
         a = gc.mem_alloc()
+        # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
         st["heap_peak"] = max(st["heap_peak"], h)
         st["heap_max"] = max(st["heap_max"], a)
         st["heap_first"] = st["heap_first"] or a
         st["heap_last"] = a
-        self.n += 1
+        n = self.n = self.n + 1
         st["periods"] += 1
         # -- sample
         tick = ticks_ms()
@@ -182,7 +162,7 @@ class App:
             else:  # set by NTP just now
                 t -= ticks_diff(ticks_ms(), tick)
         if t and not why and not len(sto):
-            err = self.write(((0, t, values),), dl)
+            err = self.write([(0, t, values)], dl)
             if err is None:
                 st["sent"] += 1
                 out = "sent"
@@ -196,68 +176,59 @@ class App:
             st["queued"] += 1
             out = "queued: " + why if why else "queued"
         if not why and len(sto):
-            n = self.flush(dl)
-            if n:
-                out += ", %d sent from outbox" % n
-        if self.subs and not self.sub and self.thing and self.left(dl) > 0:
+            k = self.flush(dl)
+            if k:
+                out += ", %d sent from outbox" % k
+        subs = self.subs
+        if subs and not self.sub and self.thing and ticks_diff(dl, ticks_ms()) > 0:
             self.sub = True
-            # The timeout also bounds re-subscriptions inside poll(), which may overrun an
-            # idle slice by an ACK timeout (deregistering) plus that much: at most half a
-            # period, and within the watchdog's reach.
-            ack = self.cfg["coap"]["ack_timeout_ms"]
-            ms = min(self.max_block - ack - self.slice_ms, self.period_ms // 2)
-            self.subs.start(self.thing, max(1, ms))
-        self.log(
-            "#%d %s %s | %s | outbox %d%s" % (
-                self.n, ms_iso(t) if t else "-", " ".join("%s=%s" % v for v in values),
-                out, len(sto), " | dropped %d" % d if d else "",
-            )
-        )  # fmt: skip
-        if self.subs:
-            self.subs.handle()
-
-    def left(self, dl):
-        return ticks_diff(dl, ticks_ms())
-
-    def budget(self, dl):
-        """timeout_ms of one request: the time to dl, within the watchdog's reach."""
-        return min(ticks_diff(dl, ticks_ms()), self.max_block)
+            subs.start(self)
+        # one line, printed piece by piece: no joined copy of it in the heap
+        log = self.log
+        log("#%d %s" % (n, ISO % stamp(t) if t else "-"), end="")
+        for v in values:
+            log(" %s=%s" % v, end="")
+        log(" | %s | outbox %d%s" % (out, len(sto), " | dropped %d" % d if d else ""))
+        if subs:
+            subs.handle()
 
     def ready(self, dl):
         """None when a write may be tried now, else why not; brings up what is missing (each
         step within dl and its own backoff)."""
         if self.link and not self.link.up(dl):
             return "wifi down"
-        if not (self.client and self.token):
-            from app import provision
+        if not self.thing:
+            from app.provision import up
 
-            ok = (self.client or provision.connect(self)) and (
-                self.token or provision.activate(self, dl)
-            )
-            provision = None
-            unload("provision")  # needed once per boot (or device): give the RAM back
-            if not ok:
-                return "not activated" if self.client else "no server"
+            why = up(self, dl)  # unloads app.provision: needed once per boot (or device)
+            up = None
+            if why:
+                return why
+            gc.collect()  # its code and garbage: the thing (kept) goes to the bottom
+            self.thing = Thing(self.client, self.token)
         if not self.b_write.ready():
             return "retry in %d ms" % self.b_write.delay
         # a request needs at least an ACK timeout (or a quarter of a fast period)
-        if self.left(dl) < min(self.cfg["coap"]["ack_timeout_ms"], self.period_ms // 4):
+        if ticks_diff(dl, ticks_ms()) < min(
+            self.cfg["coap"]["ack_timeout_ms"], self.period_ms // 4
+        ):
             return "no time left"
         return None
 
     def write(self, batch, dl):
-        """One write request of batch [(seq, t, values)]: None when acknowledged, else
+        """One write request of batch [(seq, t, values)], a list it empties once the payload is
+        built (RAM: only the payload stays for the request). None when acknowledged, else
         (rejected, why): rejected True for an answer that will never change (4.00, 4.13,
         4.15, bad input: drop the batch), False for a failure (timeout, 5.xx, 4.01, ...:
         keep it and back off)."""
         self.board.feed()
-        vals = []
-        for _, t, values in batch:
-            dt = ms_iso(t)
-            for k, v in values:
-                vals.append((k, v, dt))
         try:
-            self.thing.write(vals, timeout_ms=self.budget(dl))
+            body = _payload(batch)
+            batch.clear()
+            # A clean heap for the exchange: a datagram needs 1280 contiguous bytes, and what
+            # was read and built for this request is garbage by now.
+            gc.collect()
+            self.thing.write(body, min(ticks_diff(dl, ticks_ms()), self.max_block))
             self.b_write.ok()
             return None
         except ValueError as e:
@@ -277,23 +248,29 @@ class App:
         st = self.store
         while len(st) and self.ready(dl) is None:
             self.board.feed()
-            batch = st.peek(self.cfg["batch_max"])
+            batch = []
+            size = 12
+            # the oldest, as many as fit one datagram (larger would go block-wise), read from
+            # flash one by one: those that do not fit stay unread
+            for seq in st.seqs[: self.cfg["batch_max"]]:
+                r = st.read(seq)
+                if r is None:
+                    continue  # unreadable: dropped
+                for k, v in r[2]:  # estimated payload bytes
+                    size += 61 + len(k) + (len(v) + 2 if isinstance(v, str) else 12)
+                if batch and size > 1024:
+                    break
+                batch.append(r)
+            r = None
             if not batch:
                 continue  # unreadable entries were dropped
-            size = 12
-            n = 0
-            for _, _, values in batch:  # estimated payload bytes; at least one reading
-                for k, v in values:
-                    size += 61 + len(k) + (len(v) + 2 if isinstance(v, str) else 12)
-                if n and size > 1024:  # one datagram (larger would go block-wise)
-                    break
-                n += 1
-            batch = batch[:n]
+            n = len(batch)
+            seqs = [r[0] for r in batch]
             err = self.write(batch, dl)
             if err and not err[0]:
                 self.log("outbox: " + err[1])
                 break
-            st.remove([r[0] for r in batch])
+            st.remove(seqs)
             if err:
                 st.add_dropped(n)
                 self.log("outbox: %d rejected (%s)" % (n, err[1]))

@@ -1,4 +1,4 @@
-# WiFi and wall clock for boards with a radio (app.App imports this module only there).
+# WiFi and wall clock for boards with a radio (app.start imports this module only there).
 #
 # WiFi: wlan.connect() works in the background, so an attempt is started, then waited for
 # in 50 ms slices (feeding the watchdog) until the period's deadline; an attempt older than
@@ -19,10 +19,8 @@ except ImportError:  # CPython host
 
 
 class Link:
-    def __init__(self, app):
+    def __init__(self, app, lo, hi):
         self.app = app
-        lo = int(app.cfg["retry_min_s"] * 1000)
-        hi = int(app.cfg["retry_max_s"] * 1000)
         self.b_wifi = Backoff(lo, hi)
         self.b_ntp = Backoff(lo, hi)
         self.was = None  # link state last seen

@@ -88,20 +88,18 @@ class Store:
         write_atomic(_BOX + "%08d" % n, json.dumps({"t": t, "v": values}))
         s.append(n)
 
-    def peek(self, n):
-        """Up to n oldest readings, [(seq, t, values)]. An unreadable one (possible only
-        on a file system without atomic rename) is dropped and counted."""
-        out = []
-        for seq in self.seqs[:n]:
-            try:
-                with open(_BOX + "%08d" % seq) as f:
-                    r = json.load(f)
-                out.append((seq, r["t"], r["v"]))
-            except (OSError, ValueError, KeyError, TypeError):
-                self.log("outbox: %d unreadable, dropped" % seq)
-                self.remove((seq,))
-                self.add_dropped(1)
-        return out
+    def read(self, seq):
+        """The reading seq as (seq, t, values), or None when it is unreadable (possible only
+        on a file system without atomic rename): then it is dropped and counted."""
+        try:
+            with open(_BOX + "%08d" % seq) as f:
+                r = json.load(f)
+            return (seq, r["t"], r["v"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.log("outbox: %d unreadable, dropped" % seq)
+            self.remove((seq,))
+            self.add_dropped(1)
+            return None
 
     def remove(self, seqs):
         """Forget these readings (acknowledged ones), oldest first."""

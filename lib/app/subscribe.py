@@ -1,10 +1,12 @@
-# The subscription (config "subscribe": true; app.App imports this module only then):
+# The subscription (config "subscribe": true; app.start imports this module only then):
 # values written to the thing reach handlers. Built in: "period_s" sets the reporting
 # period (kept in flash across resets, until config.json's own period_s changes), "led"
-# switches the board LED. Add your own with app.subs.on(key, handler).
+# switches the board LED. Add your own: app.subs.handlers[key] = handler (called with the
+# value).
 #
 # thethings.Thing.subscribe() calls the handler from inside the CoAP client, where no
 # request may be made: values are queued and handled after poll() returns.
+import gc
 import json
 import sys
 
@@ -12,37 +14,30 @@ from app.store import write_atomic
 from coap.client import CoapError
 from thethings import ThingError
 
-PERIOD_FILE = "period_s"
-
 
 class Subscription:
-    def __init__(self, app):
+    def __init__(self, app):  # (app.start reads the period kept in flash)
         self.app = app
         self.handlers = {"period_s": self.set_period, "led": self.set_led}
         self.inbox = []
-        try:
-            with open(PERIOD_FILE) as f:
-                p, c = json.load(f)
-            if c == app.cfg["period_s"]:
-                app.period_ms = int(p * 1000 + 0.5)
-        except (OSError, ValueError, TypeError):
-            pass
 
-    def on(self, key, handler):
-        """Call handler(value) whenever `key` of the thing is written."""
-        self.handlers[key] = handler
-
-    def _value(self, key, value, dt):
+    def value(self, key, value, dt):  # Thing.subscribe()'s handler: queue it
         if key in self.handlers and len(self.inbox) < 8:
             self.inbox.append((key, value))
 
-    def start(self, thing, timeout_ms):
-        """Subscribe once; from then on thing.poll() keeps it alive (and retries)."""
+    def start(self, app):
+        """Subscribe once; from then on thing.poll() keeps it alive (and retries). The
+        timeout also bounds re-subscriptions inside poll(), which may overrun an idle slice
+        by an ACK timeout (deregistering) plus that much: at most half a period, and within
+        the watchdog's reach."""
+        cfg = app.cfg
+        ms = min(app.max_block - cfg["coap"]["ack_timeout_ms"] - app.slice_ms, app.period_ms // 2)
+        gc.collect()  # the observation (kept) goes to the bottom of the heap
         try:
-            thing.subscribe(self._value, int(self.app.cfg["keepalive_s"] * 1000), timeout_ms)
-            self.app.log("subscribed")
+            app.thing.subscribe(self.value, int(cfg["keepalive_s"] * 1000), max(1, ms))
+            app.log("subscribed")
         except (ThingError, CoapError, OSError) as e:
-            self.app.log("subscribe: %r, retrying" % (e,))
+            app.log("subscribe: %r, retrying" % (e,))
 
     def poll(self, thing, ms):
         try:
@@ -67,7 +62,7 @@ class Subscription:
             p = 0
         if 0.001 <= p <= 86400:
             app.period_ms = int(p * 1000 + 0.5)
-            write_atomic(PERIOD_FILE, json.dumps((p, app.cfg["period_s"])))
+            write_atomic("period_s", json.dumps((p, app.cfg["period_s"])))
         app.log("period_s %r: period %d ms" % (value, app.period_ms))
 
     def set_led(self, value):

@@ -9,9 +9,6 @@ import select
 import socket
 
 from coap.message import ACK, CON, NON, RST, Encoder, FormatError, Message, block, fresher
-from coap.uri import is_ip
-from coap.uri import path as split_path
-from coap.uri import query as split_query
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
@@ -33,11 +30,16 @@ _TKL = const(4)  # token bytes: 32 random bits, RFC 7252 §5.3.1
 
 
 def _req(code, path, query, cf=-1, accept=-1, con=True):
-    # What every exchange of one request repeats, its URI split once.
+    # What every exchange of one request repeats, its URI split once. coap.uri is imported
+    # here and in Client() only: an application passing tuples may unload it after start.
     if isinstance(path, str):
-        path = split_path(path)
+        from coap.uri import path as split
+
+        path = split(path)
     if isinstance(query, str):
-        query = split_query(query)
+        from coap.uri import query as split
+
+        query = split(query)
     return (code, path, query, cf, accept, con)
 
 
@@ -119,6 +121,8 @@ class Client:
         self.max_retransmit = max_retransmit
         # MAX_TRANSMIT_WAIT, RFC 7252 §4.8.2: the default request deadline.
         self.max_wait = (ack_timeout_ms + self._span) * ((2 << max_retransmit) - 1)
+        from coap.uri import is_ip
+
         self._uhost = None if is_ip(host) else host.encode()  # RFC 7252 §6.4 step 5
         # Unconnected (the default), every datagram's source is checked and one from
         # elsewhere counted; connect=True, or a connected socket of the caller's (e.g.

@@ -1,6 +1,8 @@
 # micropython-thethings: a theThings.IO v2 client over CoAP for MicroPython (and CPython).
-#   thethings.thing   activate(), Thing (write, read, history, subscribe/poll, date),
-#                     ThingError, retryable(), write_payload(), redact()
+#   thethings.thing   Thing (write, read, history, subscribe/poll, date), ThingError,
+#                     retryable(), write_payload(), redact()
+#   thethings.activation  activate()
+#   thethings.extra   the code of Thing.read/history/date
 #   thethings.dates   iso(), compact(), parse(), split(), days(), unix_offset(): Unix
 #                     seconds <-> the API's datetime forms, whatever the board's time epoch
 # It needs the coap package (lib/coap) and a coap.client.Client to talk through:
@@ -8,8 +10,10 @@
 #     import thethings
 #     thing = thethings.Thing(Client("coap.thethings.io"), token)
 #     thing.write([("temp", 21.5, unix_seconds), ("door", "open")])
-from thethings.dates import compact, iso, parse, split, unix_offset
-from thethings.thing import Thing, ThingError, activate, redact, retryable, write_payload
+# activate() and the date functions are imported on first use (`from thethings import iso`
+# works as ever): a board that writes and subscribes keeps only thethings.thing's code in its
+# heap.
+from thethings.thing import Thing, ThingError, redact, retryable, write_payload
 
 __version__ = "0.1.0"
 __all__ = (
@@ -25,3 +29,16 @@ __all__ = (
     "unix_offset",
     "write_payload",
 )
+
+
+def __getattr__(name):  # PEP 562; MicroPython: MICROPY_MODULE_GETATTR, on in every port
+    # (`from thethings import dates` would recurse here: import the module by its full name)
+    if name == "activate":
+        import thethings.activation as m
+
+        return m.activate
+    if name in ("dates", "compact", "iso", "parse", "split", "unix_offset"):
+        import thethings.dates as m
+
+        return m if name == "dates" else getattr(m, name)
+    raise AttributeError(name)

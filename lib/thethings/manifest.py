@@ -10,4 +10,8 @@ metadata(
 )
 
 require("coap")
-package("thethings", files=("__init__.py", "dates.py", "thing.py"), base_path="..")
+package(
+    "thethings",
+    files=("__init__.py", "activation.py", "dates.py", "extra.py", "thing.py"),
+    base_path="..",
+)

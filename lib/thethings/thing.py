@@ -1,5 +1,8 @@
-# theThings.IO v2 over CoAP: Activate, Write, Read and Subscribe (the seed,
-# /work/shared/seed/thethings-coap-v2.txt) and the server's clock, on a coap.client.Client.
+# theThings.IO v2 over CoAP: Write and Subscribe (the seed,
+# /work/shared/seed/thethings-coap-v2.txt) on a coap.client.Client. Activate
+# (thethings.activation), Read, history and the server's clock (thethings.extra) are imported
+# on first use: a board that writes and subscribes never loads their code (RAM: a .mpy's code
+# lives in the heap), and one that activates loads it once.
 #
 # Paths are tuples of Uri-Path segments split once (RFC 7252 §6.4), a write's payload is built
 # as bytes in one pass (write_payload), and every answer is checked the same way (_answer): a
@@ -10,7 +13,6 @@ import os
 
 from coap.client import CoapError
 from coap.message import code_str
-from thethings.dates import compact, parse, split
 
 try:
     from time import ticks_add, ticks_diff, ticks_ms
@@ -19,18 +21,11 @@ try:
 except ImportError:  # CPython host
     from coap._host import const, ticks_add, ticks_diff, ticks_ms
 
-_GET = const(1)
 _POST = const(2)
 _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3
 _FORBIDDEN = const(0x83)  # 4.03: the platform's answer to rate limits too (thethings-api.md)
-_NOT_FOUND = const(0x84)  # 4.04: a key never written (thethings-api.md "Read")
 _TOO_MANY = const(0x9D)  # 4.29 Too Many Requests, RFC 8516
-_MAX_LIMIT = const(100)  # seed "Query parameters": limit max 100
 _GRACE = const(1000)  # theThings.IO's SDK: dead when silent for keepAlive + 1 s
-# The activation path as the seed's coap-cli sends it: it drops the trailing slash of
-# /v2/things/ (tools/thethings_sim/README.md), so this is what the real server answers.
-_THINGS = (b"v2", b"things")
-_DATE = (b"v2", b"utils", b"date")
 
 
 def redact(token):
@@ -68,26 +63,23 @@ def retryable(e):
     return isinstance(e, (CoapError, OSError))
 
 
-def _text(p):
-    try:
-        return str(bytes(p), "utf-8")
-    except ValueError:  # UnicodeError: not text
-        return ""
-
-
 def _answer(m):
     # The JSON body of a successful answer (None if empty or not JSON); ThingError otherwise.
     p = m.payload()
-    body = None
-    if p:
-        try:
-            body = json.loads(p if isinstance(p, (bytes, bytearray)) else bytes(p))
-        except ValueError:
-            pass
-    err = isinstance(body, dict) and body.get("status") in ("error", "Error")
-    if m.code >> 5 != 2 or err:
+    if not isinstance(p, (bytes, bytearray)):
+        p = bytes(p)  # json.loads takes no memoryview (a block-wise body is a bytearray)
+    try:
+        body = json.loads(p)
+    except ValueError:  # empty, or not JSON
+        body = None
+    if m.code >> 5 != 2 or isinstance(body, dict) and body.get("status") in ("error", "Error"):
         msg = body.get("message") if isinstance(body, dict) else None
-        raise ThingError(m.code, msg if isinstance(msg, str) else _text(p))
+        if not isinstance(msg, str):
+            try:
+                msg = str(p, "utf-8")
+            except ValueError:  # UnicodeError: not text
+                msg = ""
+        raise ThingError(m.code, msg)
     return body
 
 
@@ -116,9 +108,11 @@ _VI = b'{"key":"%s","value":%s,"datetime":"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"}
 def write_payload(values):
     """The body of a write, as bytes. values: a dict {key: value}, or an iterable of (key,
     value) and (key, value, datetime) tuples. value: a str or a finite int/float. datetime:
-    Unix seconds (UTC, sent as ISO 8601 "...T...:...:...000Z" like theThings.IO's Python
-    library), a string in a form dates.parse() accepts (sent as it is), or None. ValueError
-    naming the key for a bad key, value or datetime: then nothing is to be sent."""
+    None; Unix seconds (UTC, sent as ISO 8601 "...T...:...:...000Z" like theThings.IO's
+    Python library); a tuple (year, month, day, hour, minute, second, ms) in UTC, as
+    dates.split() gives it (or time.gmtime()[:6] plus the ms: a board's clock without
+    big-int arithmetic); or a string in a form dates.parse() accepts (sent as it is).
+    ValueError naming the key for a bad key, value or datetime: then nothing is to be sent."""
     if isinstance(values, dict):
         values = values.items()
     parts = []
@@ -137,16 +131,21 @@ def write_payload(values):
         try:
             if t is None:
                 parts.append(_V % (k, v))
+            elif isinstance(t, tuple) and len(t) == 7:
+                parts.append(_VI % ((k, v) + t))
             elif isinstance(t, str):
                 if t is not seen:
+                    from thethings.dates import parse
+
                     parse(t)  # a date the server would refuse, refusing the whole batch
                     seen = t
                     tb = t.encode()
                 parts.append(_VS % (k, v, tb))
             else:
-                y, mo, d, h, mi, s, ms = split(t)
-                parts.append(_VI % (k, v, y, mo, d, h, mi, s, ms))
-        except ValueError:
+                from thethings.dates import split
+
+                parts.append(_VI % ((k, v) + split(t)))
+        except (ValueError, TypeError):
             raise ValueError("datetime of %s: %r is not Unix seconds nor a date" % (item[0], t))
     if not parts:
         raise ValueError("no values")
@@ -155,17 +154,14 @@ def write_payload(values):
     return b",".join(parts)
 
 
-def activate(client, activation_code, timeout_ms=None):
-    """POST /v2/things/ {"activationCode": ...} -> the thing token (43 characters from
-    theThings.IO; any non-empty string is accepted). ThingError when the server refuses, e.g.
-    4.00 "Error creating thing" for a code already used: activate once, keep the token."""
-    body = '{"activationCode":%s}' % json.dumps(activation_code)
-    m = client.request(_POST, _THINGS, body, cf=_JSON, timeout_ms=timeout_ms)
-    b = _answer(m)
-    t = b.get("thingToken") if isinstance(b, dict) else None
-    if not isinstance(t, str) or not t:
-        raise ThingError(m.code, "no thingToken in the answer")
-    return t
+def _extra(name):
+    # A method of Thing whose code is thethings.extra's function `name`, imported on first use.
+    def method(self, *args, **kw):
+        import thethings.extra as x
+
+        return getattr(x, name)(self, *args, **kw)
+
+    return method
 
 
 class Thing:
@@ -189,8 +185,7 @@ class Thing:
         self._backoff = 0
         self._err = None  # the first exception a handler raised, for poll() to raise
         self._fail = None  # (code, message) of an error answer to the subscription
-        self._ka = self._timeout = 0
-        self._query = ()
+        self._sub = None  # (query, timeout_ms, keepalive_ms) of the subscription
         self.resubscribes = 0  # attempts poll() made
         self.last_error = None  # why the last (re)subscription attempt failed
 
@@ -198,61 +193,16 @@ class Thing:
         return "<Thing %s>" % redact(self.token)
 
     def write(self, values, timeout_ms=None):
-        """One POST /v2/things/{token} with every value (see write_payload); returns when the
-        server answered 2.xx {"status": "Success", ...}."""
-        body = write_payload(values)
+        """One POST /v2/things/{token} with every value (see write_payload; or the bytes it
+        made of them); returns when the server answered 2.xx {"status": "Success", ...}."""
+        body = values if isinstance(values, bytes) else write_payload(values)
         _answer(self.client.request(_POST, self._path, body, cf=_JSON, timeout_ms=timeout_ms))
 
-    def read(self, key, limit=1, start=None, end=None, timeout_ms=None):
-        """GET /v2/things/{token}/resources/{key}: up to limit (1..100) records, newest first,
-        each {"key", "value", "datetime"} with the datetime as an ISO string. start (inclusive)
-        and end: Unix seconds or a date string (e.g. a record's datetime). A key never written
-        answers 4.04: that is returned as [], the same as a key with no records in range."""
-        if not 0 < limit <= _MAX_LIMIT:
-            raise ValueError("limit must be 1..100")
-        q = [b"limit=%d" % limit]
-        # startDate / endDate: YYYYMMDDHHmmss (seed "Query parameters"); strings verbatim
-        for name, t in ((b"startDate=", start), (b"endDate=", end)):
-            if t is not None:
-                q.append(name + (t if isinstance(t, str) else compact(t)).encode())
-        path = self._path + (b"resources", _key(key))
-        m = self.client.request(_GET, path, query=tuple(q), timeout_ms=timeout_ms)
-        if m.code == _NOT_FOUND:
-            return []
-        rows = _answer(m)
-        if not isinstance(rows, list):
-            raise ThingError(m.code, "not a list of records")
-        return rows
-
-    def history(self, key, start=None, end=None, page=_MAX_LIMIT, timeout_ms=None):
-        """Every record of key from end (exclusive) back to start, newest first, fetched page
-        by page: each next page ends at the oldest datetime of the one before (thethings-api.md
-        "Read"; exact when no one second holds more than `page` records)."""
-        last = None
-        while True:
-            rows = self.read(key, page, start, end, timeout_ms)
-            if not rows:
-                return
-            yield from rows
-            end = parse(rows[-1]["datetime"])
-            if last is not None and end >= last:
-                return  # no progress: a server whose endDate is inclusive
-            last = end
-
-    def date(self, timeout_ms=None):
-        """The server's clock as Unix seconds: GET /v2/utils/date?format=unix_timestamp."""
-        q = (b"thingToken=" + self._path[2], b"format=unix_timestamp")
-        m = self.client.request(_GET, _DATE, query=q, timeout_ms=timeout_ms)
-        d = _answer(m)
-        if isinstance(d, dict):
-            d = d.get("data", d)  # {"status": "success", "data": {"date": ...}}
-            if isinstance(d, dict):
-                d = d.get("date")
-        if isinstance(d, str):
-            d = int(d) if d.isdigit() else parse(d)
-        if not isinstance(d, (int, float)) or isinstance(d, bool):
-            raise ThingError(m.code, "no date in the answer")
-        return int(d)
+    # read(key, limit=1, start=None, end=None, timeout_ms=None), history(key, start=None,
+    # end=None, page=100, timeout_ms=None), date(timeout_ms=None): see thethings.extra.
+    read = _extra("read")
+    history = _extra("history")
+    date = _extra("date")
 
     # -- subscription ----------------------------------------------------------------------
 
@@ -268,15 +218,9 @@ class Thing:
         exception is raised (ThingError 4.01 for an unknown token), and poll() retries."""
         self.unsubscribe()
         self._handler = handler
-        self._query = (b"keepAlive=%d" % keepalive_ms,)
-        self._ka = keepalive_ms
-        self._timeout = timeout_ms
+        self._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms)
         self._backoff = 0
-        try:
-            self._observe()
-        except Exception:
-            self._later()
-            raise
+        self._observe()
 
     def unsubscribe(self, timeout_ms=None):
         """Stop: deregister (GET Observe 1, RFC 7641 §3.6), best effort, waiting timeout_ms
@@ -285,6 +229,9 @@ class Thing:
         there too."""
         self._handler = None
         self._retry = None
+        self._cancel(timeout_ms)
+
+    def _cancel(self, timeout_ms=None):
         o = self._obs
         self._obs = None
         if o is not None and o.active:
@@ -338,56 +285,41 @@ class Thing:
             self._observe()
         except (CoapError, OSError, ThingError) as e:
             self.last_error = e
-            self._later()
         return 0
 
     def _observe(self):
-        o = self._obs
-        self._obs = None
-        if o is not None and o.active:
-            # Overdue but not ended: deregister, waiting one ACK timeout at most, as the link
-            # may well be down. If that is lost, RST answers its next notification instead.
-            try:
-                self.client.cancel(o, self.client.ack_timeout)
-            except (CoapError, OSError):
-                pass
+        # (Re)subscribe; when that fails, schedule the next attempt after the backoff, and
+        # raise. Overdue but not ended: deregister first, waiting one ACK timeout at most, as
+        # the link may well be down. If that is lost, RST answers its next notification.
+        self._cancel()
         self._fail = None
-        self._due = ticks_add(ticks_ms(), self._ka + _GRACE)
-        o = self.client.observe(self._path, self._on, self._query, self._timeout)
-        if not o.active:  # refused, or answered without Observe (RFC 7641 §3.2)
-            code, msg = self._fail or (0, "not subscribed")
-            raise ThingError(code, msg)
+        query, timeout_ms, ka = self._sub
+        self._due = ticks_add(ticks_ms(), ka + _GRACE)
+        try:
+            o = self.client.observe(self._path, self._on, query, timeout_ms)
+            if not o.active:  # refused, or answered without Observe (RFC 7641 §3.2)
+                code, msg = self._fail or (0, "not subscribed")
+                raise ThingError(code, msg)
+        except Exception:
+            b = min(max(self._backoff * 2, self.retry_min_ms), self.retry_max_ms)
+            self._backoff = b
+            self._retry = ticks_add(ticks_ms(), b + b * os.urandom(1)[0] // 512)
+            raise
         self._obs = o
         self._retry = None
         self._backoff = 0
-
-    def _later(self):
-        b = min(max(self._backoff * 2, self.retry_min_ms), self.retry_max_ms)
-        self._backoff = b
-        self._retry = ticks_add(ticks_ms(), b + b * os.urandom(1)[0] // 512)
 
     def _on(self, m):
         # Observation callback: the first response, each notification, None when lost.
         if m is None:
             return  # the observation is inactive now; poll() re-subscribes
-        if m.code >> 5 != 2:
-            p = m.payload()
-            try:
-                b = json.loads(bytes(p))
-                msg = b["message"]
-            except (ValueError, TypeError, KeyError):
-                msg = _text(p)
-            self._fail = (m.code, msg)
-            return
-        self._due = ticks_add(ticks_ms(), self._ka + _GRACE)  # anything proves it alive
-        p = m.payload()
-        if not p or self._handler is None:
-            return
         try:
-            items = json.loads(p if isinstance(p, (bytes, bytearray)) else bytes(p))
-        except ValueError:
+            items = _answer(m)
+        except ThingError as e:
+            self._fail = (e.code, e.message)  # for _observe() to raise
             return
-        if not isinstance(items, list):
+        self._due = ticks_add(ticks_ms(), self._sub[2] + _GRACE)  # anything proves it alive
+        if self._handler is None or not isinstance(items, list):
             return  # {} keepalive, {"status": "success", "message": "subscribed"}
         for v in items:
             if isinstance(v, dict) and "key" in v:

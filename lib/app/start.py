@@ -1,0 +1,100 @@
+# The App's set-up (app.app), imported by App() and unloaded by App.run() once the loop
+# starts: code that runs once per boot does not keep its RAM.
+import gc
+import json
+
+from app import unload
+from app.app import Backoff
+from app.store import Store
+from thethings import redact
+
+try:
+    from time import ticks_ms
+except ImportError:  # CPython host
+    from coap._host import ticks_ms
+
+
+def setup(app, board, cfg, log):
+    app.board = board
+    app.cfg = cfg
+    app.log = log  # print, or alike (the period line is printed piece by piece: end="")
+    app.store = Store(cfg["outbox_max"], log)
+    app.period_ms = cfg["period_ms"]
+    app.token = app.store.token() or cfg["token"]
+    app.client = app.thing = app.addr = None  # addr: the server's, DNS once per boot
+    app.sub = False  # subscribe() called on the current thing
+    app.reported = 0  # dropped count last put into a reading
+    app.link = app.subs = None
+    lo = int(cfg["retry_min_s"] * 1000)
+    hi = int(cfg["retry_max_s"] * 1000)
+    app.b_net = Backoff(lo, hi)  # DNS and socket, then activation (app.provision)
+    app.b_write = Backoff(lo, hi)
+    if board.has_wifi and cfg["wifi"]:
+        from app.link import Link
+
+        app.link = Link(app, lo, hi)
+    if cfg["subscribe"]:
+        from app.subscribe import Subscription
+
+        app.subs = Subscription(app)
+        try:  # the period a server set (app.subscribe), while config.json's is the same
+            with open("period_s") as f:
+                p, c = json.load(f)
+            if c == cfg["period_s"]:
+                app.period_ms = int(p * 1000 + 0.5)
+        except (OSError, ValueError, TypeError):
+            pass
+    app.n = 0
+    # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
+    app.stats = {
+        "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,
+        "late_max_ms": 0, "skipped": 0, "heap_first": 0, "heap_last": 0, "heap_max": 0,
+        "heap_peak": 0,
+    }  # fmt: skip
+    app.up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
+    app.up_t = ticks_ms()
+
+
+def start(app):
+    """Right before the loop: the watchdog (it cannot be stopped), deep sleep or not, the
+    first log line. Returns (ticks of the first sample, app.sleep or None)."""
+    b = app.board
+    cfg = app.cfg
+    wdt = b.watchdog(cfg["watchdog_ms"] or b.wdt_default_ms)
+    # No blocking call may outlast the watchdog: every request is capped.
+    app.max_block = wdt - 2000 if wdt > 4000 else wdt // 2
+    app.slice_ms = max(10, min(1000, wdt // 4))
+    # Collect whenever a quarter of the free heap has been allocated: the garbage then never
+    # pushes the allocator far into the free space, where what is still alive at the next
+    # collection (a request's payload, the last datagram) would split it; a datagram needs
+    # 1280 contiguous bytes.
+    gc.collect()
+    gc.threshold(gc.mem_free() // 4)
+    sleep = None
+    if cfg["deepsleep"]:
+        if b.can_deepsleep and not cfg["subscribe"]:
+            from app import sleep
+        else:
+            app.log("deepsleep off: subscribe on, or not on this board")
+    nxt = ticks_ms()
+    if sleep:
+        nxt = sleep.wake(app, nxt)
+    t = app.token
+    app.log(
+        "firmware on %s %s (%s): %s every %d ms, token %s, outbox %d, wdt %d ms%s"
+        % (
+            b.name, b.uid, b.cause, cfg["server"], app.period_ms,
+            redact(t) if t else "none", len(app.store), wdt,
+            "; simulated: " + " ".join(b.simulated) if b.simulated else "",
+        )
+    )  # fmt: skip
+    # What the loop reads of the config, in a smaller dict (the rest was for the start)
+    app.cfg = {k: cfg[k] for k in _KEEP}
+    unload("app.start")
+    return nxt, sleep
+
+
+_KEEP = (
+    "server", "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
+    "batch_max", "max_periods", "wifi", "ntp_host",
+)  # fmt: skip
