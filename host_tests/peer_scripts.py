@@ -407,3 +407,11 @@ def test_connected_socket(peer):
     peer.send(a)
     for seq in range(2, 22):
         notify(peer, NON, 0x500 + seq, tok, seq, b"n")
+
+
+def test_rx_max_drops_what_may_have_been_cut(peer):
+    r = peer.recv()
+    peer.send(peer.answer(r, CONTENT, b"L" * 400))  # dropped: as long as it could receive
+    r2 = peer.recv()  # so the client retransmits
+    assert r2.raw == r.raw
+    peer.send(peer.answer(r2, CONTENT, b"short"))

@@ -232,3 +232,10 @@ def test_connected_socket(peer):
     while len(got) < 21:
         c.poll(50)
     assert got == list(range(1, 22)), got
+
+
+def test_rx_max_drops_what_may_have_been_cut(peer):
+    c = _client(peer)
+    c.rx_max = 300  # a board with small blocks receives less; longer may have been cut
+    m = c.request(GET, "/x")
+    assert bytes(m.payload()) == b"short" and c.malformed == 1 and c.retransmissions >= 1

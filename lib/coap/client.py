@@ -23,7 +23,6 @@ PUT = const(3)
 DELETE = const(4)
 _CONTINUE = const(0x5F)  # 2.31, RFC 7959 §2.9.1
 _TOO_LARGE = const(0x8D)  # 4.13, RFC 7959 §2.9.3
-_RX_MAX = const(1280)  # a datagram this long may have been cut: dropped
 _DEDUP = const(8)  # recent CON MIDs remembered, RFC 7252 §4.5
 _EAGAIN = const(11)  # errno on Linux, lwIP (ESP32, Pico W) and the unix port
 _TKL = const(4)  # token bytes: 32 random bits, RFC 7252 §5.3.1
@@ -111,6 +110,10 @@ class Client:
     max_body = 16384  # bytes a block-wise response may grow to
     max_observations = 4
     observe_margin_ms = 100000  # after Max-Age: MAX_LATENCY, RFC 7252 §4.8.2
+    # Receive size: a datagram this long may have been cut, and is dropped. MicroPython's
+    # recv allocates this much for every datagram; with smaller blocks (block_szx 5: 512
+    # bytes, 4: 256) a board may lower it to 16 << block_szx plus 128 for the header.
+    rx_max = 1280
 
     def __init__(
         self, host, port=5683, sock=None, ack_timeout_ms=2000, ack_random_factor=1.5,
@@ -413,10 +416,10 @@ class Client:
             # MicroPython sockets have no recv_into (readinto has stream semantics
             # and could join two datagrams): each datagram is a new bytes object.
             if self._addr is None:
-                data = self._sock.recv(_RX_MAX)
+                data = self._sock.recv(self.rx_max)
                 addr = None
             else:
-                data, addr = self._sock.recvfrom(_RX_MAX)
+                data, addr = self._sock.recvfrom(self.rx_max)
             n = len(data)
         except OSError as e:
             if e.args[0] == _EAGAIN:
@@ -431,7 +434,7 @@ class Client:
     def _dispatch(self, data, n):
         m = self._rx
         try:
-            if n >= _RX_MAX:
+            if n >= self.rx_max:
                 raise FormatError("datagram too long")
             m.decode(data, n)
         except FormatError:
