@@ -1,4 +1,4 @@
-"""The firmware's heap over 10,000 fast periods (4 ms: a write and a notification each) on
+"""The firmware's heap over 10,000 fast periods (8 ms: a write and a notification each) on
 the stock unix port with the firmware as .mpy (its code in the heap), in the heap of
 host_tests/test_firmware_heap.py (HEAP), one JSON line per figure like bench/run.py's:
 
@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "host_tests"), os.path.join(ROOT, "lib")]
 
 from fw_harness import build_firmware, heap_run  # noqa: E402
-from test_firmware_heap import HEAP, figures  # noqa: E402
+from test_firmware_heap import HEAP, PERIOD, figures  # noqa: E402
 
 NAMES = (
     ("firmware_heap_peak_bytes", "peak"),
@@ -40,7 +40,7 @@ def run(periods=10000):
     """The figures as bench/run.py's dicts."""
     with tempfile.TemporaryDirectory() as tmp:
         build = build_firmware(os.path.join(tmp, "mpy"))
-        stats, free, _ = heap_run(build, os.path.join(tmp, "flash"), HEAP, periods)
+        stats, free, _ = heap_run(build, os.path.join(tmp, "flash"), HEAP, periods, period=PERIOD)
     f = figures(stats, free)
     note = ".mpy on the stock unix port, -X heapsize=%s, %d periods" % (HEAP, stats["periods"])
     return [{"name": n, "value": f[k], "unit": "bytes", "note": note} for n, k in NAMES]

@@ -252,13 +252,13 @@ class App:
             size = 12
             # the oldest, as many as fit one datagram (larger would go block-wise), read from
             # flash one by one: those that do not fit stay unread
-            for seq in st.seqs[: self.cfg["batch_max"]]:
+            for seq in st.oldest(self.cfg["batch_max"]):
                 r = st.read(seq)
                 if r is None:
                     continue  # unreadable: dropped
                 for k, v in r[2]:  # estimated payload bytes
                     size += 61 + len(k) + (len(v) + 2 if isinstance(v, str) else 12)
-                if batch and size > 1024:
+                if batch and size > 512:
                     break
                 batch.append(r)
             r = None

@@ -50,7 +50,11 @@ def connect(app):
             # A connected socket: the network stack drops datagrams from anyone else, and
             # recv() allocates no source address per datagram.
             s.connect(app.addr[1])
-            app.client = Client(cfg["host"], cfg["port"], sock=s, **cfg["coap"])
+            c = app.client = Client(cfg["host"], cfg["port"], sock=s, **cfg["coap"])
+            # theThings.IO answers and notifications are small, and writes are kept to
+            # 512 bytes (app.flush): receive 640 bytes, not 1280, per datagram.
+            c.block_szx = 5
+            c.rx_max = 640
         except Exception:
             s.close()
             raise

@@ -48,14 +48,22 @@ class Store:
                 os.remove(name)  # a write cut short by a power cut
             except OSError:
                 pass
-        seqs = []
+        # The outbox is the range [lo, hi) of sequence numbers, n of them present: no list
+        # of them is kept, so its RAM does not grow with it. Holes (an unreadable reading
+        # deleted) are skipped.
+        self.lo = self.hi = 1
+        n = 0
         for name in os.listdir(_BOX[:-1]):
             if len(name) == 8 and name.isdigit():
-                seqs.append(int(name))
+                q = int(name)
+                if not n or q < self.lo:
+                    self.lo = q
+                if q >= self.hi:
+                    self.hi = q + 1
+                n += 1
             else:  # NNNNNNNN.tmp of an interrupted append
                 os.remove(_BOX + name)
-        seqs.sort()
-        self.seqs = seqs
+        self.n = n
         try:
             self.dropped = int(_read("dropped"))
         except (TypeError, ValueError):
@@ -74,28 +82,38 @@ class Store:
         write_atomic("dropped", str(self.dropped))
 
     def __len__(self):
-        return len(self.seqs)
+        return self.n
+
+    def oldest(self, k):
+        """The sequence numbers of (at most) the k oldest readings; holes read as None."""
+        return range(self.lo, min(self.hi, self.lo + k))
+
+    def pending(self):
+        """Every queued sequence number, oldest first (a list: for tests and the REPL)."""
+        return [q for q in range(self.lo, self.hi) if _exists(q)]
 
     def append(self, t, values):
         """Queue a reading (t: ms since 1970, values: [(key, value)]). When the outbox is
         full the oldest go, each counted in `dropped` first (a cut in between counts one
         too many rather than losing one)."""
-        s = self.seqs
-        while len(s) >= self.max:
+        while self.n >= self.max:
             self.add_dropped(1)
-            os.remove(_BOX + "%08d" % s.pop(0))
-        n = s[-1] + 1 if s else 1
-        write_atomic(_BOX + "%08d" % n, json.dumps({"t": t, "v": values}))
-        s.append(n)
+            self.remove((self.lo,))
+        write_atomic(_BOX + "%08d" % self.hi, json.dumps({"t": t, "v": values}))
+        self.hi += 1
+        self.n += 1
 
     def read(self, seq):
-        """The reading seq as (seq, t, values), or None when it is unreadable (possible only
-        on a file system without atomic rename): then it is dropped and counted."""
+        """The reading seq as (seq, t, values); None for a hole, or when it is unreadable
+        (possible only on a file system without atomic rename): then it is dropped and
+        counted."""
         try:
             with open(_BOX + "%08d" % seq) as f:
                 r = json.load(f)
             return (seq, r["t"], r["v"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError:
+            return None  # a hole
+        except (ValueError, KeyError, TypeError):
             self.log("outbox: %d unreadable, dropped" % seq)
             self.remove((seq,))
             self.add_dropped(1)
@@ -106,7 +124,16 @@ class Store:
         for seq in seqs:
             try:
                 os.remove(_BOX + "%08d" % seq)
+                self.n -= 1
             except OSError:
                 pass
-            if seq in self.seqs:
-                self.seqs.remove(seq)
+        while self.lo < self.hi and not _exists(self.lo):
+            self.lo += 1
+
+
+def _exists(seq):
+    try:
+        os.stat(_BOX + "%08d" % seq)
+        return True
+    except OSError:
+        return False
