@@ -96,7 +96,7 @@ class Store:
         """Queue a reading (t: ms since 1970, values: [(key, value)]). When the outbox is
         full the oldest go, each counted in `dropped` first (a cut in between counts one
         too many rather than losing one)."""
-        while self.n >= self.max:
+        while self.n >= self.max and self.lo < self.hi:
             self.add_dropped(1)
             self.remove((self.lo,))
         write_atomic(_BOX + "%08d" % self.hi, json.dumps({"t": t, "v": values}))
