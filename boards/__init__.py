@@ -5,7 +5,8 @@
 #
 #   sys.platform 'esp32' -> boards/esp32.py, 'rp2' -> boards/picow.py, else boards/unix.py
 #
-# `make deploy BOARD=x` copies this file and boards/x.py only.
+# `make deploy BOARD=x` copies this file and boards/x.py only, plus boards/mcu.py (what
+# esp32 and picow share) for those two.
 import sys
 
 _board = None

@@ -18,4 +18,5 @@ add_library("micropython-coap", "../lib")
 require("thethings")  # and coap, through lib/thethings/manifest.py
 package("app", base_path="../lib")
 # boards.load() picks the module of the running port; the others are never imported.
-package("boards", files=("__init__.py", "esp32.py", "picow.py", "unix.py"), base_path="..")
+_BOARDS = ("__init__.py", "esp32.py", "picow.py", "unix.py", "mcu.py")
+package("boards", files=_BOARDS, base_path="..")

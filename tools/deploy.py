@@ -2,7 +2,7 @@
 
 Writes exactly these, in one mpremote session, then resets the board:
     build/lib/*                         -> :lib/     (compiled .mpy, from `make mpy`)
-    boards/__init__.py, boards/BOARD.py -> :boards/
+    boards/__init__.py, boards/BOARD.py -> :boards/  (and boards/mcu.py for esp32, picow)
     boot.py, main.py                    -> :
     CONFIG (default config.json)        -> :config.json
 Everything else in flash is left alone, above all the state the firmware keeps there (its
@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 BOARDS = ("esp32", "picow", "unix")
+_WIFI = ("esp32", "picow")  # their board modules import boards/mcu.py
 
 # Runs on the board before copying: make the target directories, and remove the deployed
 # packages (and .py twins of deployed modules) from /lib. Written for MicroPython.
@@ -66,13 +67,10 @@ def plan(port, board="esp32", root=".", lib=None, config=None, reset=True, mprem
         raise ValueError("BOARD must be one of %s, not %r" % ("|".join(BOARDS), board))
     lib = lib or os.path.join(root, "build", "lib")
     config = os.path.join(root, "config.json") if config is None else config
-    sources = [
-        os.path.join(root, "boards", "__init__.py"),
-        os.path.join(root, "boards", board + ".py"),
-        os.path.join(root, "boot.py"),
-        os.path.join(root, "main.py"),
-    ] + ([config] if config else [])
-    missing = [p for p in sources if not os.path.isfile(p)]
+    boards = ["__init__.py", board + ".py"] + (["mcu.py"] if board in _WIFI else [])
+    boards = [os.path.join(root, "boards", n) for n in boards]
+    top = [os.path.join(root, "boot.py"), os.path.join(root, "main.py")]
+    missing = [p for p in boards + top + [config] if p and not os.path.isfile(p)]
     if missing:
         raise FileNotFoundError("missing: " + ", ".join(missing))
     if not os.path.isdir(lib) or not any(
@@ -85,8 +83,8 @@ def plan(port, board="esp32", root=".", lib=None, config=None, reset=True, mprem
     # `cp -r DIR :` copies DIR itself into the root, so build/lib lands at :lib even when
     # :lib exists (`cp -r build/lib :lib` would then nest it as :lib/lib).
     cmd += ["+", "cp", "-r", os.path.normpath(lib), ":"]
-    cmd += ["+", "cp", sources[0], sources[1], ":boards/"]
-    cmd += ["+", "cp", sources[2], sources[3], ":"]
+    cmd += ["+", "cp"] + boards + [":boards/"]
+    cmd += ["+", "cp"] + top + [":"]
     if config:
         cmd += ["+", "cp", config, ":config.json"]
     if reset:

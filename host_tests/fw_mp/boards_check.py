@@ -139,7 +139,7 @@ def fakes(epoch_2000, now_unix):
 
 
 def load(name):
-    for k in ("boards", "boards." + name):
+    for k in ("boards", "boards.mcu", "boards." + name):  # boards.mcu: over these fakes
         sys.modules.pop(k, None)
     mod = __import__("boards." + name)
     return getattr(mod, name).Board()
@@ -191,6 +191,8 @@ def main():
     check(b.rtc_memory() == b'{"n": 3}', "esp32: rtc memory")
     b.deepsleep(500)
     check(("deepsleep", 500) in log, "esp32: deepsleep")
+    check(("country", "GB") in log, "esp32: country")
+    check(not any(x[0] == "config" for x in log if isinstance(x, tuple)), "esp32: power save on")
     b, log, s = board_checks("picow", False)
     check(("country", "GB") in log, "picow: country before active")
     check(("config", {"pm": 0x10}) in log, "picow: power save off")

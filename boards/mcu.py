@@ -1,0 +1,149 @@
+# What the microcontroller boards (boards/esp32.py, boards/picow.py) share: the WiFi
+# station, the NTP clock, the sensor list, LED, watchdog, sleep and the safe pin, over the
+# `machine` and `network` modules, each hardware object built lazily on first use. A board
+# module subclasses Mcu and sets its wiring and limits as class attributes; the interface
+# is documented in boards/unix.py.
+import gc
+import time
+
+import machine
+import network
+
+# time.time() counts from 2000-01-01 on ESP32 (from 1970 on rp2 and others): normalise.
+_EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0
+
+# network.STAT_* values differ between ports: compare with the names, never with numbers.
+_STATUS = (
+    "IDLE", "CONNECTING", "GOT_IP", "WRONG_PASSWORD", "NO_AP_FOUND", "CONNECT_FAIL",
+    "BEACON_TIMEOUT", "ASSOC_FAIL", "HANDSHAKE_TIMEOUT",  # ESP32 only
+)  # fmt: skip
+
+
+class Mcu:
+    has_wifi = True
+    simulated = ()
+    config_wait_s = 10  # a broken config.json is re-read this often, no reset loop
+    power_save = True  # False: WiFi power save off (WLAN.PM_NONE) for faster replies
+    # set by the board module
+    LED_PIN = None
+    SAFE_PIN = None
+    CAUSES = {}  # {machine.*_RESET: name}
+    wdt_min_ms = 1
+    wdt_max_ms = 8000
+
+    _wlan = _led = _wdt = None
+    _stat = None  # {STAT_ value: name}, built on the first wifi_status()
+    _synced = False
+
+    def __init__(self):
+        self.uid = machine.unique_id().hex()
+        self.cause = self.CAUSES.get(machine.reset_cause(), "other")
+
+    # -- WiFi ----------------------------------------------------------------------------------
+
+    def _w(self, country):
+        if self._wlan is None:
+            if country and hasattr(network, "country"):
+                try:
+                    network.country(country)  # before active(True): the radio's channel plan
+                except (OSError, ValueError):
+                    pass  # an unknown code: the port's default plan
+            w = network.WLAN(network.STA_IF)
+            w.active(True)
+            pm = getattr(network.WLAN, "PM_NONE", None)
+            if not self.power_save and pm is not None:
+                w.config(pm=pm)
+            self._wlan = w
+        return self._wlan
+
+    def wifi_start(self, ssid, password, country=None):
+        """Begin connecting and return at once (wlan.connect() does not wait)."""
+        w = self._w(country)
+        try:
+            w.disconnect()  # ESP32: connect() twice without it raises "Wifi Internal Error"
+        except OSError:
+            pass
+        w.connect(ssid, password)
+
+    def wifi_up(self):
+        return self._wlan is not None and self._wlan.isconnected()
+
+    def wifi_status(self):
+        if self._wlan is None:
+            return "off"
+        if self._stat is None:
+            self._stat = {}
+            for n in _STATUS:
+                v = getattr(network, "STAT_" + n, None)
+                if v is not None:
+                    self._stat[v] = n.lower().replace("_", " ")
+        s = self._wlan.status()
+        return self._stat.get(s, str(s))
+
+    def wifi_stop(self):
+        if self._wlan is not None:
+            try:
+                self._wlan.disconnect()
+            except OSError:
+                pass
+
+    # -- sensors -------------------------------------------------------------------------------
+
+    def sensors(self):
+        r = [("temperature", self._temperature()), ("heap_free", gc.mem_free())]
+        if self.wifi_up():
+            try:
+                r.append(("rssi", self._wlan.status("rssi")))
+            except (OSError, ValueError):
+                pass
+        return r
+
+    # -- clock ---------------------------------------------------------------------------------
+
+    def time_ms(self):
+        """ms since 1970 UTC, or None until the clock was set (NTP, or kept by the RTC
+        through deep sleep and soft resets: a year before 2024 means never set)."""
+        if not self._synced and time.gmtime()[0] < 2024:
+            return None
+        if hasattr(time, "time_ns"):
+            return time.time_ns() // 1000000 + _EPOCH * 1000
+        return (time.time() + _EPOCH) * 1000
+
+    def sync_clock(self, host=None):
+        """NTP (UDP, 1 s timeout inside ntptime). True when the clock is valid after it."""
+        import ntptime
+
+        if host:
+            ntptime.host = host
+        try:
+            ntptime.settime()  # sets the RTC to UTC
+            self._synced = True
+        except (OSError, OverflowError):
+            pass
+        return self.time_ms() is not None
+
+    # -- LED, watchdog, sleep, reset, safe pin -------------------------------------------------
+
+    def led(self, on):
+        if self._led is None:
+            self._led = machine.Pin(self.LED_PIN, machine.Pin.OUT)
+        self._led.value(1 if on else 0)
+
+    def watchdog(self, timeout_ms):
+        timeout_ms = max(self.wdt_min_ms, min(timeout_ms, self.wdt_max_ms))
+        self._wdt = machine.WDT(timeout=timeout_ms)
+        return timeout_ms
+
+    def feed(self):
+        if self._wdt is not None:
+            self._wdt.feed()
+
+    def sleep_ms(self, ms):
+        if ms > 0:
+            time.sleep_ms(ms)
+
+    def reset(self):
+        machine.reset()
+
+    def safe_pin(self):
+        return machine.Pin(self.SAFE_PIN, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0
