@@ -51,9 +51,12 @@ class Store:
         # The outbox is the range [lo, hi) of sequence numbers, n of them present: no list
         # of them is kept, so its RAM does not grow with it. Holes (an unreadable reading
         # deleted) are skipped.
+        # Scanned with ilistdir, one name at a time, not a list of them all at boot.
         self.lo = self.hi = 1
         n = 0
-        for name in os.listdir(_BOX[:-1]):
+        stale = []
+        for e in os.ilistdir(_BOX[:-1]):
+            name = e[0]
             if len(name) == 8 and name.isdigit():
                 q = int(name)
                 if not n or q < self.lo:
@@ -61,8 +64,10 @@ class Store:
                 if q >= self.hi:
                     self.hi = q + 1
                 n += 1
-            else:  # NNNNNNNN.tmp of an interrupted append
-                os.remove(_BOX + name)
+            else:  # NNNNNNNN.tmp of an interrupted append: removed after the scan
+                stale.append(name)
+        for name in stale:
+            os.remove(_BOX + name)
         self.n = n
         try:
             self.dropped = int(_read("dropped"))
