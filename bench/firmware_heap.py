@@ -12,11 +12,16 @@ host_tests/test_firmware_heap.py (HEAP), one JSON line per figure like bench/run
 - firmware_heap_free_median_early_bytes / _late_bytes: the median free heap after the
   collection over periods 500-2500 and over the last 2000 (equal: no growth).
 
+With FROZEN_MICROPYTHON=path, a unix-port binary built with firmware/manifest_unix.py
+frozen in (the code then outside the heap, as on a board with a custom image), the same run
+again on it in a 32K heap, as firmware_frozen_heap_* (only main.py is loaded from files).
+
     .venv/bin/python bench/firmware_heap.py [periods]
 """
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -26,6 +31,7 @@ sys.path[:0] = [os.path.join(ROOT, "host_tests"), os.path.join(ROOT, "lib")]
 from fw_harness import build_firmware, heap_run  # noqa: E402
 from test_firmware_heap import HEAP, PERIOD, figures  # noqa: E402
 
+FROZEN = os.environ.get("FROZEN_MICROPYTHON")
 NAMES = (
     ("firmware_heap_peak_bytes", "peak"),
     ("firmware_heap_live_first_bytes", "live_first"),
@@ -36,16 +42,31 @@ NAMES = (
 )
 
 
-def run(periods=10000):
-    """The figures as bench/run.py's dicts."""
+FROZEN_HEAP = "32K"
+
+
+def run(periods=10000, frozen=None):
+    """The figures as bench/run.py's dicts (frozen: the binary of FROZEN_MICROPYTHON)."""
     with tempfile.TemporaryDirectory() as tmp:
-        build = build_firmware(os.path.join(tmp, "mpy"))
-        stats, free, _ = heap_run(build, os.path.join(tmp, "flash"), HEAP, periods, period=PERIOD)
-    f = figures(stats, free)
-    note = ".mpy on the stock unix port, -X heapsize=%s, %d periods" % (HEAP, stats["periods"])
-    return [{"name": n, "value": f[k], "unit": "bytes", "note": note} for n, k in NAMES]
+        if frozen:
+            build, heap, prefix = os.path.join(tmp, "main"), FROZEN_HEAP, "firmware_frozen_heap"
+            os.mkdir(build)
+            shutil.copy(os.path.join(ROOT, "main.py"), build)
+            note = "frozen into a unix-port image (firmware/manifest_unix.py)"
+        else:
+            build, heap, prefix = build_firmware(os.path.join(tmp, "mpy")), HEAP, "firmware_heap"
+            note = ".mpy on the stock unix port"
+        flash = os.path.join(tmp, "flash")
+        stats, free, _ = heap_run(build, flash, heap, periods, period=PERIOD, micropython=frozen)
+    f = figures(stats, free, heap)
+    note += ", -X heapsize=%s, %d periods" % (heap, stats["periods"])
+    return [
+        {"name": n.replace("firmware_heap", prefix), "value": f[k], "unit": "bytes", "note": note}
+        for n, k in NAMES
+    ]
 
 
 if __name__ == "__main__":
-    for line in run(int(sys.argv[1]) if len(sys.argv) > 1 else 10000):
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    for line in run(n) + (run(n, FROZEN) if FROZEN else []):
         print(json.dumps(line), flush=True)

@@ -15,7 +15,9 @@
   and speedup (microCoAPy time / ours).
 - firmware_heap_peak_bytes, firmware_heap_live_{first,steady,max}_bytes,
   firmware_heap_free_median_{early,late}_bytes: the firmware as .mpy on the stock unix port
-  over 10,000 fast periods in a capped heap (bench/firmware_heap.py).
+  over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
+  FROZEN_MICROPYTHON=binary (a unix port with firmware/manifest_unix.py frozen in) the same
+  as firmware_frozen_heap_*.
 
 Figures are reported, never asserted.
 """
@@ -130,6 +132,9 @@ def main():
     from firmware_heap import run as firmware_heap
 
     heap = firmware_heap()
+    frozen = os.environ.get("FROZEN_MICROPYTHON")
+    if frozen:
+        heap += firmware_heap(frozen=os.path.abspath(frozen))
     for f in heap:
         print(json.dumps(f))
     figures += heap
@@ -148,12 +153,15 @@ def main():
     ]
     keys = ("peak", "live_first", "live_steady", "live_max", "free_median_early",
             "free_median_late")  # fmt: skip
-    fw = [by["firmware_heap_%s_bytes" % k]["value"] for k in keys]
-    fw.append(by["firmware_heap_peak_bytes"]["note"])
-    lines.append(
-        "firmware heap: peak %d bytes, live %d first / %d steady / %d max, free median %d "
-        "early / %d late (%s)" % tuple(fw)
-    )
+    for prefix in ("firmware_heap", "firmware_frozen_heap"):
+        if prefix + "_peak_bytes" not in by:
+            continue
+        fw = [by["%s_%s_bytes" % (prefix, k)]["value"] for k in keys]
+        fw.append(by[prefix + "_peak_bytes"]["note"])
+        lines.append(
+            "%s: peak %d bytes, live %d first / %d steady / %d max, free median %d "
+            "early / %d late (%s)" % tuple([prefix.replace("_", " ")] + fw)
+        )
     if "speedup" in by:
         lines.append(
             "microCoAPy: %.2f us, %d bytes allocated: ours is %.1fx faster"

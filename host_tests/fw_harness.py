@@ -316,7 +316,9 @@ def fixture_firmware(fw_build, tmp_path):
         fw.kill()
 
 
-def heap_run(build, flash, heapsize, periods=10000, period=0.004, subscribe=True):
+def heap_run(
+    build, flash, heapsize, periods=10000, period=0.004, subscribe=True, micropython=None
+):
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
     (stats, [heap_free of each period: free heap after the period's gc.collect()], server)."""
     from fw_fastserver import FastServer
@@ -326,6 +328,7 @@ def heap_run(build, flash, heapsize, periods=10000, period=0.004, subscribe=True
                           subscribe=subscribe, keepalive_s=60)  # fmt: skip
         write_config(flash, **cfg)
         fw = Firmware(build, flash, heapsize=heapsize)
+        fw.micropython = micropython or fw.micropython  # e.g. an image with the code frozen
         # The code at lib/ in the flash, as on a board: each module's __file__ is a qstr
         os.symlink(build, os.path.join(flash, "lib"))
         fw.path = "lib:.frozen"
