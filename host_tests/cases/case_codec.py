@@ -2,6 +2,7 @@
 # §4.1 (empty messages), §5.4.1 (critical options), RFC 7959 §2.2 (block values), RFC 7641
 # §3.4 (freshness), and the bad-input vectors of shared/notes/coap-conformance.md.
 # A dual-interpreter case module (host_tests/dual.py): runs under CPython and MicroPython.
+import caseutil
 from caseutil import crit, decode, eq, format_error, hexs, raises, spec, unhex
 
 from coap.message import (
@@ -23,15 +24,7 @@ CONTENT = 0x45
 
 
 def build(mtype=CON, code=GET, mid=0x1234, token=b"", opts=(), payload=b"", size=1152):
-    e = Encoder(size)
-    e.header(mtype, code, mid, token)
-    for n, v in opts:
-        if isinstance(v, int):
-            e.uint(n, v)
-        else:
-            e.opt(n, v)
-    e.payload(payload)
-    return bytes(e.buf[: len(e)])
+    return caseutil.build(mtype, code, mid, token, opts, payload, Encoder(size))
 
 
 # -- header (RFC 7252 §3) ----------------------------------------------------------------------

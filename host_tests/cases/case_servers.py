@@ -4,7 +4,7 @@
 import os
 import socket
 
-from caseutil import eq, large_payload
+from caseutil import build, eq, large_payload
 
 from coap.message import ACK, CON, RST, Encoder, Message, block, block_size, fresher
 
@@ -31,15 +31,7 @@ class Peer:
         return self.mid
 
     def send(self, mtype, code, mid, token=b"", opts=(), payload=b""):
-        e = self.enc
-        e.header(mtype, code, mid, token)
-        for n, v in opts:
-            if isinstance(v, int):
-                e.uint(n, v)
-            else:
-                e.opt(n, v)
-        e.payload(payload)
-        self.sock.sendto(e.buf[: len(e)], self.addr)
+        self.sock.sendto(build(mtype, code, mid, token, opts, payload, self.enc), self.addr)
 
     def recv(self):
         """The next datagram, decoded (into a fresh bytes object: Message keeps a reference)."""

@@ -68,12 +68,26 @@ def spec(t, c, m, k=b"", o=(), p=b""):
 
 def encode(s, enc=None):
     """Bytes of spec s, built with the codec's Encoder."""
-    enc = enc or Encoder()
+    enc = Encoder() if enc is None else enc
     enc.header(s["t"], s["c"], s["m"], unhex(s["k"]))
     for n, v in s["o"]:
         enc.opt(n, unhex(v))
     enc.payload(unhex(s["p"]))
     return bytes(enc.buf[: len(enc)])
+
+
+def build(mtype, code, mid, token=b"", opts=(), payload=b"", enc=None):
+    """Bytes of a message built with the codec's Encoder; int option values go out as
+    uint options (minimal length), others as they are."""
+    e = Encoder() if enc is None else enc  # an Encoder is falsy while empty
+    e.header(mtype, code, mid, token)
+    for n, v in opts:
+        if isinstance(v, int):
+            e.uint(n, v)
+        else:
+            e.opt(n, v)
+    e.payload(payload)
+    return bytes(e.buf[: len(e)])
 
 
 def decode(data, n=-1, m=None):
