@@ -15,6 +15,8 @@ export MICROPYPATH := $(abspath lib):.frozen
 
 setup: $(STAMP)
 
+include tools/targets/targets.mk
+
 $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
@@ -24,10 +26,10 @@ $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json
 	cd $(NPM_DIR) && npm install --no-audit --no-fund --silent
 	touch $@
 
-test: setup
+test: setup targets
 	$(VENV)/bin/pytest -q
 
-bench: setup
+bench: setup targets
 	$(PY) bench/run.py
 
 lint: setup

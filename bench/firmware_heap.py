@@ -28,7 +28,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "host_tests"), os.path.join(ROOT, "lib")]
 
-from fw_harness import build_firmware, heap_run  # noqa: E402
+from fw_harness import ARCH, build_firmware, heap_run, micropython_for  # noqa: E402
 from test_firmware_heap import HEAP, PERIOD, figures  # noqa: E402
 
 FROZEN = os.environ.get("FROZEN_MICROPYTHON")
@@ -45,28 +45,39 @@ NAMES = (
 FROZEN_HEAP = "32K"
 
 
-def run(periods=10000, frozen=None):
-    """The figures as bench/run.py's dicts (frozen: the binary of FROZEN_MICROPYTHON)."""
+def run(periods=10000, port="x64", frozen=None):
+    """The figures as bench/run.py's dicts, on port "x64" or "i386" (names end in _i386), or
+    with frozen=binary (FROZEN_MICROPYTHON) the code frozen into that image."""
+    suffix = "" if port == "x64" else "_" + port
     with tempfile.TemporaryDirectory() as tmp:
         if frozen:
             build, heap, prefix = os.path.join(tmp, "main"), FROZEN_HEAP, "firmware_frozen_heap"
             os.mkdir(build)
             shutil.copy(os.path.join(ROOT, "main.py"), build)
             note = "frozen into a unix-port image (firmware/manifest_unix.py)"
+            mp = frozen
         else:
-            build, heap, prefix = build_firmware(os.path.join(tmp, "mpy")), HEAP, "firmware_heap"
-            note = ".mpy on the stock unix port"
+            build = build_firmware(os.path.join(tmp, "mpy"), ARCH[port])
+            heap, prefix = HEAP[port], "firmware_heap"
+            note = ".mpy on the %s unix port" % port
+            mp = micropython_for(port)
         flash = os.path.join(tmp, "flash")
-        stats, free, _ = heap_run(build, flash, heap, periods, period=PERIOD, micropython=frozen)
+        stats, free, _ = heap_run(build, flash, heap, periods, period=PERIOD, micropython=mp)
     f = figures(stats, free, heap)
     note += ", -X heapsize=%s, %d periods" % (heap, stats["periods"])
     return [
-        {"name": n.replace("firmware_heap", prefix), "value": f[k], "unit": "bytes", "note": note}
+        {
+            "name": n.replace("firmware_heap", prefix) + suffix,
+            "value": f[k],
+            "unit": "bytes",
+            "note": note,
+        }
         for n, k in NAMES
     ]
 
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    for line in run(n) + (run(n, FROZEN) if FROZEN else []):
+    out = run(n) + run(n, "i386") + (run(n, frozen=FROZEN) if FROZEN else [])
+    for line in out:
         print(json.dumps(line), flush=True)

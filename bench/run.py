@@ -131,7 +131,7 @@ def main():
     sys.path.insert(0, BENCH)
     from firmware_heap import run as firmware_heap
 
-    heap = firmware_heap()
+    heap = firmware_heap() + firmware_heap(port="i386")
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))
@@ -153,11 +153,12 @@ def main():
     ]
     keys = ("peak", "live_first", "live_steady", "live_max", "free_median_early",
             "free_median_late")  # fmt: skip
-    for prefix in ("firmware_heap", "firmware_frozen_heap"):
-        if prefix + "_peak_bytes" not in by:
+    for prefix, suffix in (("firmware_heap", ""), ("firmware_heap", "_i386"),
+                           ("firmware_frozen_heap", "")):  # fmt: skip
+        if prefix + "_peak_bytes" + suffix not in by:
             continue
-        fw = [by["%s_%s_bytes" % (prefix, k)]["value"] for k in keys]
-        fw.append(by[prefix + "_peak_bytes"]["note"])
+        fw = [by["%s_%s_bytes%s" % (prefix, k, suffix)]["value"] for k in keys]
+        fw.append(by[prefix + "_peak_bytes" + suffix]["note"])
         lines.append(
             "%s: peak %d bytes, live %d first / %d steady / %d max, free median %d "
             "early / %d late (%s)" % tuple([prefix.replace("_", " ")] + fw)

@@ -25,6 +25,7 @@ import threading
 import time
 
 import aiocoap
+import procs
 from aiocoap import resource
 from aiocoap.numbers.codes import Code
 
@@ -113,7 +114,7 @@ class LibcoapServer:
             port = self.port if fixed else free_udp_port(self.host)
             self._log = tempfile.TemporaryFile()
             argv = [exe, "-A", self.host, "-p", str(port), *self.flags]
-            self.proc = subprocess.Popen(
+            self.proc = procs.popen(
                 argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
             )
             self.port = port
@@ -153,13 +154,7 @@ class LibcoapServer:
 
     def stop(self):
         if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(5)
+            procs.stop(self.proc)
             self.proc = None
 
 

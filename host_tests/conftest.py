@@ -11,10 +11,21 @@ arrive there as its result, the port.
                              .handler/.add, .requests, .wait_for); see coap_servers.py
     sim                      thethings_sim.testing.SimServer on a free port; a dual case gets
                              {"host", "port", "codes": 3 fresh activation codes per interpreter}
+    fw_port                  "x64" and "i386": a firmware test runs on each (fw_harness.py)
+    mp_port                  the x64 and the i386 unix port's binary, for tests that run a
+                             MicroPython script themselves
 """
 
+import os
+import signal
+import sys
+import uuid
+
 import dual
+import fw_harness
+import procs
 import pytest
+import targets
 from coap_servers import AiocoapServer, LibcoapServer, free_udp_port
 
 from thethings_sim.testing import SimServer
@@ -25,6 +36,41 @@ def micropython():
     path = dual.micropython_path()
     if path is None:
         pytest.fail("the MicroPython unix port is missing (make setup installs it in .venv)")
+    return path
+
+
+def pytest_configure(config):
+    # Every process the tests start inherits this mark (procs.py); none may outlive the run.
+    os.environ.setdefault(procs.MARK, uuid.uuid4().hex)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    left = procs.leftovers(os.environ[procs.MARK])
+    if not left:
+        return
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    sys.stderr.write(
+        "\nprocesses the tests started are still running (killed now):\n"
+        + "".join("  %d %s\n" % x for x in left)
+    )
+    session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", params=fw_harness.PORTS)
+def fw_port(request):
+    fw_harness.micropython_for(request.param)  # skips (or fails in CI) when not built
+    return request.param
+
+
+@pytest.fixture(scope="session", params=dual.PORTS)
+def mp_port(request):
+    path = dual.micropython_path(request.param)
+    if path is None:
+        targets.missing(request.param)
     return path
 
 

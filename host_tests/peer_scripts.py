@@ -415,3 +415,39 @@ def test_rx_max_drops_what_may_have_been_cut(peer):
     r2 = peer.recv()  # so the client retransmits
     assert r2.raw == r.raw
     peer.send(peer.answer(r2, CONTENT, b"short"))
+
+
+# -- host_tests/cases/case_client_wrap.py: the timing across the 32-bit ticks wrap -----------
+
+
+def test_wrap_retransmission(peer):
+    _drop_then_answer(peer, 3, 0.5, 0.75)
+
+
+def test_wrap_request_deadline(peer):
+    first = peer.recv()
+    times = [first.t]
+    while True:  # retransmissions until the deadline (2.5 s), then silence
+        try:
+            times.append(peer.recv(1.5).t)
+        except AssertionError:
+            break
+    assert len(times) == 3, times  # sent at 0 and ~0.5, ~1.5 s; the deadline came first
+
+
+def test_wrap_observe_reregistration(peer):
+    r = peer.recv()
+    assert r.msg.opt.observe == 0
+    a = peer.answer(r, CONTENT, b"v1")
+    a.opt.observe = 1
+    a.opt.max_age = 1
+    peer.send(a)
+    r2 = peer.recv(3.0)  # RFC 7641 §3.3.1: re-registered after Max-Age + margin
+    gap = r2.t - r.t
+    assert 1.25 <= gap <= 1.8, gap
+    assert r2.msg.opt.observe == 0 and r2.msg.token == r.msg.token
+    a = peer.answer(r2, CONTENT, b"v2")
+    a.opt.observe = 2
+    a.opt.max_age = 60
+    peer.send(a)
+    peer.quiet(0.8)

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import procs
 import pytest
 
 from thethings_sim.testing import SimServer
@@ -64,15 +65,7 @@ def env_for(runner):
 
 
 def sh(cmd, runner, timeout=20):
-    return subprocess.run(
-        cmd,
-        shell=True,
-        cwd=ROOT,
-        env=env_for(runner),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return procs.run(cmd, shell=True, cwd=ROOT, env=env_for(runner), timeout=timeout)
 
 
 def activate(sim, runner):
@@ -110,7 +103,7 @@ def test_write_then_read(sim, runner):
 
 def test_subscribe_with_o_and_t(sim, runner):
     token = activate(sim, runner)
-    proc = subprocess.Popen(
+    proc = procs.popen(
         command(SUBSCRIBE + " -t 3", runner, sim, THING_TOKEN=token),
         shell=True,
         cwd=ROOT,
@@ -131,9 +124,7 @@ def test_subscribe_with_o_and_t(sim, runner):
         assert proc.wait(10) == 0  # -t 3: observe for 3 s, then deregister and exit
         assert proc.stderr.read().split() == ["(2.05)", "(2.05)"]
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        procs.stop(proc)
 
 
 def test_exit_status_4xx_5xx_and_timeout(sim, runner):

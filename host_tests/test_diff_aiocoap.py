@@ -20,6 +20,9 @@ Which numbers are string or uint comes from aiocoap's own option registry.
 import json
 
 import aiocoap
+import dual
+import pytest
+import targets
 from aiocoap import optiontypes
 from aiocoap.numbers.optionnumbers import OptionNumber
 from caseutil import decode, encode, spec
@@ -160,7 +163,10 @@ def test_aiocoap_decodes_in_ours(s):
     assert wire == encode(s), "the two encoders differ"
 
 
-def test_micropython_encodes_and_decodes_like_cpython(tmp_path):
+@pytest.mark.parametrize("port", dual.PORTS)
+def test_micropython_encodes_and_decodes_like_cpython(tmp_path, port):
+    if dual.micropython_path(port) is None:
+        targets.missing(port)
     batch = []
 
     @SETTINGS
@@ -175,7 +181,7 @@ def test_micropython_encodes_and_decodes_like_cpython(tmp_path):
     # The whole batch and its results are in memory at once, in hex: up to 300 datagrams of
     # 1152 bytes can outgrow the port's default 2 MB heap, so the runner gets more.
     kw = {"in_path": str(src), "out_path": str(dst)}
-    n = run_micropython("caseutil", "codec_batch", kw, heapsize="32M")
+    n = run_micropython("caseutil", "codec_batch", kw, heapsize="32M", interp=port)
     assert n == len(batch)
     results = json.loads(dst.read_text())
     for item, got in zip(batch, results, strict=True):

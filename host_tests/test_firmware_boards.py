@@ -8,17 +8,14 @@ import json
 import os
 import subprocess
 
-from fw_harness import MICROPYTHON, MPY_CROSS, ROOT
+import procs
+from fw_harness import MPY_CROSS, ROOT, micropython_for
 
 
-def test_esp32_and_picow_boards_over_fake_hardware():
-    p = subprocess.run(
-        [MICROPYTHON, os.path.join(ROOT, "host_tests", "fw_mp", "boards_check.py"), ROOT],
-        env=dict(os.environ, MICROPYPATH=".frozen"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_esp32_and_picow_boards_over_fake_hardware(fw_port):
+    script = os.path.join(ROOT, "host_tests", "fw_mp", "boards_check.py")
+    env = dict(os.environ, MICROPYPATH=".frozen")
+    p = procs.run([micropython_for(fw_port), script, ROOT], env=env, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     assert json.loads(p.stdout.splitlines()[-1]) == {"failures": []}
 

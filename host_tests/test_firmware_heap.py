@@ -5,18 +5,20 @@ after each period's gc.collect() the free heap (the reading's heap_free value) i
 late in the run as early on. The figures are printed (`make bench` reports the same run,
 bench/firmware_heap.py).
 
-HEAP is the cap, issue 3's 64K: on this 64-bit port that holds the firmware's code too (about
-45 KB of it), so on a 32-bit board the same code and data take about half. The live heap is
-reported as live_* below.
+It runs on both ports (fw_port). HEAP is the cap of each: on the 64-bit port, issue 3's 64K,
+which holds the firmware's code too (about 45 KB of it); on the i386 port, a 32-bit
+MicroPython as the boards are, 44K (the figure a board sees: the steady live heap was
+36,304 bytes there when this test got the port; the firmware runs in 44K, not in 40K). The
+live heap is reported as live_* below.
 """
 
 import json
 
-from fw_harness import fixture_fw_build, heap_run
+from fw_harness import fixture_fw_build, heap_run, micropython_for
 
 fw_build = fixture_fw_build
 
-HEAP = "64K"
+HEAP = {"x64": "64K", "i386": "44K"}
 PERIODS = 10000
 PERIOD = 0.008
 
@@ -26,7 +28,7 @@ def pct(xs, q):
     return xs[int(q * (len(xs) - 1))]
 
 
-def figures(stats, free, heap=HEAP):
+def figures(stats, free, heap):
     """The run's heap figures (bench/firmware_heap.py prints the same)."""
     early = free[500:2500]
     late = free[-2000:]
@@ -49,10 +51,12 @@ def figures(stats, free, heap=HEAP):
     }
 
 
-def test_heap_no_growth_over_10000_periods(tmp_path, fw_build):
-    stats, free, srv = heap_run(fw_build, str(tmp_path), HEAP, PERIODS, period=PERIOD)
-    f = figures(stats, free)
-    print("heap %s" % json.dumps(f))
+def test_heap_no_growth_over_10000_periods(tmp_path, fw_build, fw_port):
+    heap = HEAP[fw_port]
+    mp = micropython_for(fw_port)
+    stats, free, srv = heap_run(fw_build, str(tmp_path), heap, PERIODS, PERIOD, micropython=mp)
+    f = figures(stats, free, heap)
+    print("heap %s %s" % (fw_port, json.dumps(f)))
     assert stats["periods"] == PERIODS
     # No growth: the typical free heap after a collection late in the run is the early one
     # (within 4 GC blocks); a leak of even a few bytes a period would take 2 KB over the

@@ -7,7 +7,8 @@ import json
 from fw_harness import run_mp
 
 
-def test_outbox_holes_gaps_and_overflow(tmp_path):
-    r = json.loads(run_mp("store_outbox.py", tmp_path, timeout=60).strip().splitlines()[-1])
+def test_outbox_holes_gaps_and_overflow(tmp_path, fw_port):
+    out = run_mp("store_outbox.py", tmp_path, timeout=60, port=fw_port)
+    r = json.loads(out.strip().splitlines()[-1])
     assert r["failures"] == []
     assert r["checks"] >= 12

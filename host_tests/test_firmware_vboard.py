@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 
-from fw_harness import ROOT, fast_config, fixture_fw_build, token_of
+from fw_harness import ROOT, fast_config, fixture_fw_build, micropython_for, token_of
 
 from vboard.testing import VirtualBoard
 
@@ -25,11 +25,11 @@ def flash_with_firmware(build, flash, cfg):
         json.dump(cfg, f)
 
 
-def test_deep_sleep_between_readings(sim, fw_build, tmp_path):
+def test_deep_sleep_between_readings(sim, fw_build, fw_port, tmp_path):
     flash = str(tmp_path / "flash")
     cfg = fast_config(sim.url, sim.new_codes(1)[0], period_s=0.5, deepsleep=True)
     flash_with_firmware(fw_build, flash, cfg)
-    with VirtualBoard(flash) as board:
+    with VirtualBoard(flash, micropython=micropython_for(fw_port)) as board:
         board.wait_for_output("#4 ", timeout=60)
         out = board.output()
     token = token_of(flash)
@@ -41,11 +41,12 @@ def test_deep_sleep_between_readings(sim, fw_build, tmp_path):
     assert len(sim.records(token, "temperature")) >= 4
 
 
-def test_watchdog_is_fed_and_safe_file_stops_a_crash_loop(sim, fw_build, tmp_path):
+def test_watchdog_is_fed_and_safe_file_stops_a_crash_loop(sim, fw_build, fw_port, tmp_path):
     flash = str(tmp_path / "flash")
     cfg = fast_config(sim.url, sim.new_codes(1)[0], period_s=0.2, watchdog_ms=1500)
     flash_with_firmware(fw_build, flash, cfg)
-    with VirtualBoard(flash) as board:
+    mp = micropython_for(fw_port)
+    with VirtualBoard(flash, micropython=mp) as board:
         board.wait_for_output("#12 ", timeout=60)  # 2.4 s: the 1.5 s watchdog was fed
         assert board.output().count("rst:") == 1 and "WDT" not in board.output()
         # a broken outbox: the firmware crashes at start, resets after 1 s, crashes again...
@@ -53,7 +54,7 @@ def test_watchdog_is_fed_and_safe_file_stops_a_crash_loop(sim, fw_build, tmp_pat
     shutil.rmtree(os.path.join(flash, "outbox"))
     with open(os.path.join(flash, "outbox"), "w") as f:
         f.write("not a directory")
-    with VirtualBoard(flash) as board:
+    with VirtualBoard(flash, micropython=mp) as board:
         board.wait_for_output("crash #2", timeout=30)
         # ... until a SAFE file (mpremote cp SAFE :) makes main.py skip the application
         board.mpremote("exec", "open('SAFE', 'w').close()")

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import aiocoap
+import procs
 import pytest
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import Type
@@ -36,7 +37,7 @@ class CliSim:
         env = dict(os.environ, PYTHONPATH=str(ROOT / "tools"))
         cmd = [sys.executable, "-m", "thethings_sim", "--port", "0", "--db", str(db)]
         with open(self.out, "w") as f:
-            self.proc = subprocess.Popen(
+            self.proc = procs.popen(
                 cmd + ["--codes", str(codes), *args], stdout=f, stderr=subprocess.STDOUT, env=env
             )
         try:
@@ -52,14 +53,7 @@ class CliSim:
         return self.out.read_text()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return procs.stop(self.proc, 10)
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +67,11 @@ def cli(tmp_path_factory):
 def sh(command, timeout=15):
     """Run a seed command line verbatim in a shell, with the npm `coap` on PATH."""
     env = dict(os.environ, PATH="%s:%s" % (NPM_BIN, os.environ["PATH"]))
-    return subprocess.run(
-        command, shell=True, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    return procs.run(command, shell=True, timeout=timeout, env=env)
 
 
 def libcoap(*args, timeout=15):
-    return subprocess.run(
-        [LIBCOAP, *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return procs.run([LIBCOAP, *args], timeout=timeout)
 
 
 def seed(command, sim, **subst):
@@ -129,7 +119,7 @@ def test_seed_coap_cli_subscribe_gets_subscribed_then_a_notification(cli):
     cmd = seed(
         "coap get coap://coap.thethings.io/v2/things/THING_TOKEN -o", cli, THING_TOKEN=token
     )
-    proc = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True, env=env)
+    proc = procs.popen(cmd, shell=True, stdout=subprocess.PIPE, text=True, env=env)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
     try:
@@ -139,8 +129,7 @@ def test_seed_coap_cli_subscribe_gets_subscribed_then_a_notification(cli):
         note = json.loads(lines.get(timeout=10))
         assert [(x["key"], x["value"]) for x in note] == [("fun", "9000"), ("n", 3)]
     finally:
-        proc.terminate()
-        proc.wait(5)
+        procs.stop(proc)  # the shell and the node `coap` it started
 
 
 # -- libcoap's client -----------------------------------------------------------------------------
@@ -198,17 +187,14 @@ def test_libcoap_reads_100_records_block_wise(cli):
 def test_libcoap_observe_gets_keepalives_and_a_notification(cli):
     token = activate(cli, cli.codes[4])
     url = cli.url + "/v2/things/%s?keepAlive=300" % token
-    proc = subprocess.Popen(
-        [LIBCOAP, "-m", "get", "-s", "1", url], stdout=subprocess.PIPE, text=True
-    )
+    proc = procs.popen([LIBCOAP, "-m", "get", "-s", "1", url], stdout=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: "keepAlive=300 -> 2.05" in cli.text(), timeout=10)
         write = {"values": [{"key": "x", "value": 1}]}
         assert coap_request("POST", cli.url + "/v2/things/" + token, write)[0] == "2.01"
         out, _ = proc.communicate(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        procs.stop(proc)
     # coap-client prints the payloads back to back
     assert out.startswith('{"status":"success","message":"subscribed"}')
     assert '[{"key":"x","value":1,"datetime":' in out

@@ -83,5 +83,6 @@ def test_separate_responses(sim):
     t = Thing(c, activate(c, sim.new_codes(1)[0]))
     t.write([("a", 1, 1700000000)])
     assert t.read("a") == [{"key": "a", "value": 1, "datetime": "2023-11-14T22:13:20.000Z"}]
-    assert all(e["separate"] for e in sim.request_log)
+    # (a retransmission the empty ACK overtook on a busy host is logged as one, not separate)
+    assert all(e["separate"] for e in sim.request_log if not e["retransmission"])
     c.close()

@@ -4,7 +4,9 @@ firmware starts on its own and writes to the local theThings.IO emulator."""
 
 import json
 import os
-import subprocess
+
+import procs
+from fw_harness import ARCH, micropython_for
 
 from thethings_sim.testing import SimServer
 from vboard.testing import VirtualBoard
@@ -13,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUEUED_MS = 1700000000000  # 2023-11-14T22:13:20Z: a reading queued before this deploy
 
 
-def test_make_deploy_runs_the_firmware_on_the_virtual_board(tmp_path):
+def test_make_deploy_runs_the_firmware_on_the_virtual_board(tmp_path, fw_port):
     with SimServer(codes=1, log_requests=False) as sim:
         token = sim.activate()  # a device provisioned earlier: its token already in flash
         flash = tmp_path / "flash"
@@ -34,11 +36,11 @@ def test_make_deploy_runs_the_firmware_on_the_virtual_board(tmp_path):
                 }
             )
         )
-        with VirtualBoard(flash) as board:
-            r = subprocess.run(
+        with VirtualBoard(flash, micropython=micropython_for(fw_port)) as board:
+            r = procs.run(
                 ["make", "--no-print-directory", "deploy", "PORT=" + board.port, "BOARD=unix",
-                 "CONFIG=" + str(config)],
-                cwd=ROOT, capture_output=True, text=True, timeout=300,
+                 "ARCH=" + ARCH[fw_port], "CONFIG=" + str(config)],
+                cwd=ROOT, timeout=300,
             )  # fmt: skip
             assert r.returncode == 0, r.stdout + r.stderr
             for path in (

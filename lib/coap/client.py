@@ -6,7 +6,6 @@
 # callbacks.
 import os
 import select
-import socket
 
 from coap.message import ACK, CON, NON, RST, Encoder, FormatError, Message, block, fresher
 
@@ -132,6 +131,8 @@ class Client:
         # DTLS), leaves that to the network stack (recv allocates no address).
         self._addr = None
         if sock is None:
+            import socket  # here: a port without networking can still import the client
+
             ai = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]  # DNS once
             sock = socket.socket(ai[0], socket.SOCK_DGRAM)
             if connect:

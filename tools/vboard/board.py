@@ -17,6 +17,12 @@ SIGINT handler exactly while the interrupt char is enabled, so the handler's pre
 /proc/PID/status tells the Board which of the two a 0x03 is. (A 0x03 landing in the
 microseconds between that check and code finishing kills the interpreter instead; the
 Board then hard-resets, as a board's watchdog would.)
+
+After an interrupt, and after a restart into the raw REPL, input is held until the
+interpreter reads its terminal again (its REPL is up) or _HOLD_S pass: a board's UART
+buffers what is typed meanwhile, whereas the unix port (v1.28.0) enters its REPL with
+tcsetattr(TCSAFLUSH), which discards it, so mpremote's Ctrl-C then Ctrl-A would lose the
+Ctrl-A.
 """
 
 import errno
@@ -51,6 +57,7 @@ _LONE_LF = re.compile(rb"(?<!\r)\n")
 # mpremote's `mount` speaks a binary protocol over stdin/stdout while these are seen.
 _MOUNT, _UMOUNT = b"__mount()", b'os.umount("/remote")'
 _TICK = 0.05  # seconds between checks for a client opening the port and for deadlines
+_HOLD_S = 1.0  # input held at most this long after an interrupt (see above)
 
 
 class Board:
@@ -78,6 +85,7 @@ class Board:
         self._held = b""
         self._wdt = None  # (timeout_s, deadline) once firmware starts a machine.WDT
         self._wake_at = None  # deep sleep ends at this monotonic time
+        self._hold = None  # input waits for the REPL until this monotonic time (interrupt)
         self._stopping = False
 
     # -- port ----------------------------------------------------------------------------
@@ -131,6 +139,7 @@ class Board:
             # unix port always starts friendly, so type its Ctrl-A before anything else.
             self.to_child[0:0] = b"\x01"
             self._filter = "sentinel"
+            self._hold = time.monotonic() + _HOLD_S  # until its REPL reads (see the top)
 
     def _end_child(self, drain=True):
         if drain:
@@ -247,6 +256,7 @@ class Board:
         for part in rest:
             if self.child and self.child.interruptible():
                 os.kill(self.child.pid, signal.SIGINT)  # consumed, like a board's UART IRQ
+                self._hold = time.monotonic() + _HOLD_S
             else:
                 self.to_child += b"\x03"
             self.to_child += part
@@ -282,9 +292,12 @@ class Board:
             ev = select.POLLIN if len(self.to_child) < _MAX_TO_CHILD else 0
             poller.register(self.master, ev | (select.POLLOUT if self.to_client else 0))
         child = self.child
+        if self._hold and (not child or time.monotonic() > self._hold or child.reading()):
+            self._hold = None
         if child:
             ev = select.POLLIN if len(self.to_client) < _MAX_TO_CLIENT else 0
-            poller.register(child.fd, ev | (select.POLLOUT if self.to_child else 0))
+            out = self.to_child and not self._hold
+            poller.register(child.fd, ev | (select.POLLOUT if out else 0))
             poller.register(child.ctl, select.POLLIN)
         events = dict(poller.poll(_TICK * 1000))
 
@@ -315,7 +328,7 @@ class Board:
                     return self._on_child_exit()
             elif ev & (select.POLLHUP | select.POLLERR):
                 return self._on_child_exit()
-            if ev & select.POLLOUT:
+            if ev & select.POLLOUT and not self._hold:
                 self._write(child.fd, self.to_child)
             if events.get(child.ctl, 0):
                 for line in child.read_ctl():

@@ -70,6 +70,14 @@ class Child:
             pass
         return False
 
+    def reading(self):
+        """True while the interpreter is blocked reading its terminal (its REPL waits)."""
+        try:
+            with open("/proc/%d/wchan" % self.pid) as f:
+                return f.read().strip() in ("wait_woken", "n_tty_read")
+        except OSError:
+            return False
+
     def read_ctl(self):
         """Complete control lines written by the board so far."""
         try:
