@@ -26,8 +26,11 @@ CLOCKSHIFT  := $(TARGETS)/clockshift-i386.so $(TARGETS)/clockshift-x64.so
 UNIX_FLAGS  := MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0
 
 .PHONY: targets targets-i386
-targets: targets-i386
+targets: targets-i386 targets-qemu targets-rp2
 targets-i386: $(I386) $(CLOCKSHIFT)
+
+include tools/targets/qemu.mk
+include tools/targets/rp2.mk
 
 $(TARGETS_DEPS): tools/targets/deps.sh
 	tools/targets/deps.sh
