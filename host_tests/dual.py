@@ -46,6 +46,9 @@ collect() keyword defaults:
     ticks_ms  the MicroPython runs start with their monotonic clock at this many ms (the
               clock hook of `make targets`, targets.clock_env): WRAP - 2000 makes the i386
               port's ticks_ms() wrap 2 s into the case
+    board     the name of a smaller case checking the same rule in a board's heap, for a
+              case too big for one: on the boards (test_targets_m0.py) this one must raise
+              MemoryError, and the smaller one runs there
 
 Fixture values are resolved once per test and shared by both runs: use per_run() or the
 `interpreter` parameter when a run must not see the other's state. CPython imports a case

@@ -3,7 +3,7 @@
 # §3.4 (freshness), and the bad-input vectors of shared/notes/coap-conformance.md.
 # A dual-interpreter case module (host_tests/dual.py): runs under CPython and MicroPython.
 import caseutil
-from caseutil import crit, decode, eq, format_error, hexs, raises, spec, unhex
+from caseutil import case, crit, decode, eq, format_error, hexs, raises, spec, unhex
 
 from coap.message import (
     ACK,
@@ -173,11 +173,27 @@ def test_option_length_boundaries():
         eq(m.opt(1), value, "length %d value" % ln)
 
 
+@case(board="test_large_option_number_and_length_board")
 def test_large_option_number_and_length():
     # Option 65000 with a 65000-byte value: both extended to 2 bytes (64731 = 0xfcdb).
     value = bytes((k * 13) & 0xFF for k in range(65000))
     data = build(opts=[(65000, value)], payload=b"end", size=65100)
     eq(hexs(data[4:9]), "eefcdbfcdb", "header")
+    m = Message().decode(data)
+    eq(m.opts()[0][0], 65000, "number")
+    assert m.opt(65000) == value
+    eq(bytes(m.payload()), b"end", "payload")
+
+
+def test_large_option_number_and_length_board():
+    # The case above in a board's heap (its 65 KB value, buffer and copies do not fit in
+    # 140-192 KB): option 65000 (delta 64731 = 0xfcdb) with a 4000-byte value, the length
+    # extended to 2 bytes too (3731 = 0x0e93), index offsets and lengths past one byte, the
+    # payload after the value.
+    value = bytes((k * 13) & 0xFF for k in range(4000))
+    data = build(opts=[(65000, value)], payload=b"end", size=4100)
+    eq(hexs(data[4:9]), "eefcdb0e93", "header")
+    eq(len(data), 4 + 5 + 4000 + 1 + 3, "length")
     m = Message().decode(data)
     eq(m.opts()[0][0], 65000, "number")
     assert m.opt(65000) == value
@@ -594,6 +610,7 @@ def test_fresher():
 # -- oversized input ---------------------------------------------------------------------------
 
 
+@case(board="test_oversized_input_raises_only_format_error_board")
 def test_oversized_input_raises_only_format_error():
     # 21846 empty options fit in one 21850-byte UDP datagram; a 65600-byte option value does
     # not fit in UDP at all, but decode() takes any buffer. Either decode correctly or raise
@@ -609,6 +626,25 @@ def test_oversized_input_raises_only_format_error():
             continue
         eq(len(m.opts()), count, "options of a %d-byte message" % len(data))
         eq(len(m.opts()[-1][1]), last, "length of the last value")
+
+
+def test_oversized_input_raises_only_format_error_board():
+    # The case above in a board's heap: the 21850-byte datagram of 21846 empty options built
+    # in place (no copies), decoded or a FormatError; then the 65600-byte option's header
+    # over the largest datagram a board receives (RFC 7252 §4.6: 1152 bytes), the value
+    # claimed but not there. A board cannot hold the 65607-byte buffer itself: decode()'s
+    # "too long" guard is for hosts.
+    data = bytearray(21850)
+    data[0:4] = unhex("40010001")
+    try:
+        m = Message().decode(data)
+    except FormatError:
+        m = None
+    if m is not None:
+        eq(len(m.opts()), 21846, "options of a %d-byte message" % len(data))
+    data = bytearray(1152)
+    data[0:7] = unhex("40010001beff33")  # Uri-Path, length 269 + 0xff33 = 65600
+    format_error(data)
 
 
 def test_option_index_is_bounded():
