@@ -13,6 +13,8 @@
 - With MICROCOAPY=/dir/containing/microcoapy: the same work with microCoAPy
   (bench/microcoapy_roundtrip.py): microcoapy_roundtrip_us, microcoapy_roundtrip_alloc_bytes
   and speedup (microCoAPy time / ours).
+- codec_roundtrip_m0_instructions and more: that round trip counted in instructions on the
+  Cortex-M0 and RV32 under qemu (bench/cores_m0.py), with MICROCOAPY microCoAPy's too.
 - firmware_heap_peak_bytes, firmware_heap_live_{first,steady,max}_bytes,
   firmware_heap_free_median_{early,late}_bytes: the firmware as .mpy on the stock unix port
   over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
@@ -129,12 +131,14 @@ def main():
         print(json.dumps({"name": f["name"], "value": f["value"], "unit": f["unit"]}))
     sys.stdout.flush()
     sys.path.insert(0, BENCH)
+    import cores_m0
     from firmware_heap import run as firmware_heap
 
     heap = firmware_heap() + firmware_heap(port="i386")
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))
+    heap += cores_m0.run()  # not heap figures: instructions on the qemu cores, printed alike
     for f in heap:
         print(json.dumps(f))
     figures += heap
@@ -163,6 +167,7 @@ def main():
             "%s: peak %d bytes, live %d first / %d steady / %d max, free median %d "
             "early / %d late (%s)" % tuple([prefix.replace("_", " ")] + fw)
         )
+    lines.append(cores_m0.summary(by))
     if "speedup" in by:
         lines.append(
             "microCoAPy: %.2f us, %d bytes allocated: ours is %.1fx faster"
