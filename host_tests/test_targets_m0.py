@@ -75,13 +75,19 @@ def plan(module_name):
 PLAN = {m: plan(m) for m in BOARD_MODULES}
 
 
-def run_on_board(core, module, cases, staging):
-    """One boot: the cases, in order; ({name: result}, why the run ended early or None, a
-    command that repeats it)."""
-    image, march, qemu = qemu_board.CORES[core]
+def need_core(core):
+    """The core's image; skips (fails under REQUIRE_TARGETS) without it or its qemu."""
+    image, _, qemu = qemu_board.CORES[core]
     kernel = targets.need(image)
     if shutil.which(qemu[0]) is None:
         targets.missing(qemu[0] + " (tools/targets/deps.sh)")
+    return kernel
+
+
+def run_on_board(core, module, cases, staging):
+    """One boot: the cases, in order; ({name: result}, why the run ended early or None, a
+    command that repeats it)."""
+    kernel = need_core(core)
     names = [c.name for c in cases]
     timeouts = {c.name: c.timeout for c in cases}
     code = "import board_runner; board_runner.run(%r, %r, %r)" % (
@@ -148,6 +154,7 @@ class BoardRuns:
                       if getattr(i, "callspec", None) and "where" in i.callspec.params
                       and i.callspec.params["where"][:2] == key}  # fmt: skip
             cases = [c for n, c in PLAN[module].items() if n in chosen and not c.missing]
+            need_core(core)  # before compiling anything for it
             self.runs[key] = run_on_board(core, module, cases, self.staging(core))
         results, ended, repro = self.runs[key]
         return results.get(name), ended, repro
