@@ -107,15 +107,18 @@ def run_on_board(core, module, cases, staging):
     board = qemu_board.QemuBoard(core, kernel, popen=procs.popen, stop=procs.stop)
     ended = None
     text = ""
-    with board:
-        board.mount(staging)
-        try:
-            text = board.exec(code, timeout=60, on_output=on_output)
-        except qemu_board.BoardError as e:
-            text = str(e)
-            if current[0] and board.expired:
-                e = "%s did not finish in its %d s; %s" % (current[0], timeouts[current[0]], e)
-            ended = "%s\n--- qemu ---\n%s" % (e, board.log(text=True)[-2000:])
+    try:
+        with board:
+            board.mount(staging)
+            try:
+                text = board.exec(code, timeout=60, on_output=on_output)
+            except qemu_board.BoardError as e:
+                text = str(e)
+                if current[0] and board.expired:
+                    e = "%s did not finish in its %d s; %s" % (current[0], timeouts[current[0]], e)
+                ended = "%s\n--- qemu ---\n%s" % (e, board.log(text=True)[-2000:])
+    except qemu_board.BoardError as e:  # no boot, or no mount: a result for every case still
+        ended = "the board did not come up: %s" % e
     results = {}
     for line in text.splitlines():
         if line.startswith(MARK):

@@ -117,7 +117,7 @@ class QemuBoard:
         try:
             pty = self._wait_pty()
             # A read timeout, or mpremote would block forever on a silent pty.
-            self.transport = SerialTransport(pty, baudrate=115200, timeout=5)
+            self.transport = self._watch(self.boot_s, SerialTransport, pty, 115200, timeout=5)
             self._watch(self.boot_s, self.transport.enter_raw_repl, soft_reset=True)
         except BaseException:
             self.close()
@@ -142,10 +142,10 @@ class QemuBoard:
         data = self._log.read()
         return data.decode("utf-8", "replace") if text else data
 
-    def _watch(self, timeout, fn, *args, **kw):
-        """fn(*args) with self.deadline set timeout s ahead: a watchdog stops qemu when it
+    def _watch(self, limit_s, fn, *args, **kw):
+        """fn(*args, **kw) with self.deadline set limit_s ahead: a watchdog stops qemu when it
         passes (mpremote's reads under `mount` never time out), which ends the read."""
-        self.deadline = time.monotonic() + timeout
+        self.deadline = time.monotonic() + limit_s
         done = threading.Event()
 
         def watchdog():
@@ -159,10 +159,15 @@ class QemuBoard:
         t.start()
         try:
             return fn(*args, **kw)
-        except Exception as e:
+        except BoardError:
+            raise
+        except Exception as e:  # the serial link's or mpremote's: the board's failure
             if self.expired:
                 raise BoardError("%s: no answer in time, qemu stopped" % self.core) from e
-            raise
+            if self.proc.poll() is not None:
+                raise BoardError("%s: qemu exited with status %s: %s" % (
+                    self.core, self.proc.returncode, self.log(True).strip())) from e  # fmt: skip
+            raise BoardError("%s: %s: %s" % (self.core, type(e).__name__, e)) from e
         finally:
             done.set()
             t.join()
