@@ -6,10 +6,12 @@
   MicroPython unix port (encode + decode of a 113-byte CON POST); the time is the best of
   PROCESSES interpreter runs, each the best of 7 timed runs after a warm-up (the host is
   noisy; the minimum is the least disturbed figure).
-- coap_mpy_bytes: total size of lib/coap/*.py compiled with `mpy-cross -O2 -march=xtensawin`
-  (ESP32, the primary target; viper code needs -march), without _host.py (a CPython-only
-  shim, never deployed) and manifest.py (a build description); coap_mpy_bytes_armv6m
-  (RP2040) and coap_mpy_bytes_x64 likewise.
+- coap_mpy_bytes (the engine plus the blocking client), coap_codec_mpy_bytes,
+  coap_lib_mpy_bytes, coap_aio_mpy_bytes, coap_cli_mpy_bytes: .mpy sizes, xtensawin and
+  with _armv6m and _x64 suffixes (bench/sizes.py).
+- client_requests_heap_growth_bytes (10,000 requests, i386 port, 32K),
+  client_roundtrip_loopback_us, client_aio_*, aiocoap_client_roundtrip_loopback_us: the
+  client against libcoap's server on loopback (bench/client.py).
 - With MICROCOAPY=/dir/containing/microcoapy: the same work with microCoAPy
   (bench/microcoapy_roundtrip.py): microcoapy_roundtrip_us, microcoapy_roundtrip_alloc_bytes
   and speedup (microCoAPy time / ours).
@@ -24,21 +26,16 @@
 Figures are reported, never asserted.
 """
 
-import glob
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 LIB = os.path.join(ROOT, "lib")
 PROCESSES = 5
-ARCHES = (("xtensawin", "coap_mpy_bytes"), ("armv6m", "coap_mpy_bytes_armv6m"))
-ARCHES += (("x64", "coap_mpy_bytes_x64"),)
-NOT_DEPLOYED = ("_host.py", "manifest.py")
 
 
 def tool(name):
@@ -88,25 +85,6 @@ def best_of(*jobs):
     return outs
 
 
-def mpy_bytes(arch):
-    sources = sorted(
-        f
-        for f in glob.glob(os.path.join(LIB, "coap", "*.py"))
-        if os.path.basename(f) not in NOT_DEPLOYED
-    )
-    total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for src in sources:
-            out = os.path.join(tmp, os.path.basename(src)[:-3] + ".mpy")
-            subprocess.run(  # the path as `make mpy` gives it: it is stored in the .mpy
-                [tool("mpy-cross"), "-O2", "-march=" + arch, "-o", out, os.path.relpath(src, LIB)],
-                cwd=LIB,
-                check=True,
-            )
-            total += os.path.getsize(out)
-    return {"name": "", "value": total, "unit": "bytes", "files": len(sources)}
-
-
 def main():
     figures = []
     jobs = [("codec_roundtrip.py", [LIB])]
@@ -118,10 +96,10 @@ def main():
     results = best_of(*jobs)
     ours = results[0]
     figures += [ours["codec_roundtrip_us"], ours["codec_roundtrip_alloc_bytes"]]
-    for arch, name in ARCHES:
-        f = mpy_bytes(arch)
-        f["name"] = name
-        figures.append(f)
+    sys.path.insert(0, BENCH)
+    import sizes
+
+    figures += sizes.run()
     if mc_dir:
         mc = results[1]
         figures += [mc["microcoapy_roundtrip_us"], mc["microcoapy_roundtrip_alloc_bytes"]]
@@ -130,7 +108,7 @@ def main():
     for f in figures:
         print(json.dumps({"name": f["name"], "value": f["value"], "unit": f["unit"]}))
     sys.stdout.flush()
-    sys.path.insert(0, BENCH)
+    import client
     import cores_m0
     from firmware_heap import run as firmware_heap
 
@@ -138,7 +116,8 @@ def main():
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))
-    heap += cores_m0.run()  # not heap figures: instructions on the qemu cores, printed alike
+    heap += client.run()  # not heap figures, these two: the client on loopback,
+    heap += cores_m0.run()  # and instructions on the qemu cores, printed alike
     for f in heap:
         print(json.dumps(f))
     figures += heap
@@ -147,13 +126,8 @@ def main():
     lines = [
         "codec round trip (113-byte CON POST, unix port): %.2f us, %d bytes allocated"
         % (by["codec_roundtrip_us"]["value"], by["codec_roundtrip_alloc_bytes"]["value"]),
-        "lib/coap as .mpy (%d files): %d bytes xtensawin, %d armv6m, %d x64"
-        % (
-            by["coap_mpy_bytes"]["files"],
-            by["coap_mpy_bytes"]["value"],
-            by["coap_mpy_bytes_armv6m"]["value"],
-            by["coap_mpy_bytes_x64"]["value"],
-        ),
+        sizes.summary(by),
+        client.summary(by),
     ]
     keys = ("peak", "live_first", "live_steady", "live_max", "free_median_early",
             "free_median_late")  # fmt: skip

@@ -18,6 +18,7 @@ arrive there as its result, the port.
 
 import os
 import signal
+import subprocess
 import sys
 import uuid
 
@@ -26,8 +27,9 @@ import fw_harness
 import procs
 import pytest
 import targets
-from coap_servers import AiocoapServer, LibcoapServer, free_udp_port
+from coap_servers import AiocoapServer, LibcoapServer, coap_ping, free_udp_port
 
+import coap  # noqa: F401 - first: under CPython it installs MicroPython's names (coap._host)
 from thethings_sim.testing import SimServer
 
 
@@ -99,6 +101,34 @@ def libcoap_server(libcoap_server_factory):
 
 
 @pytest.fixture
+def fileserver(tmp_path):
+    """Per interpreter, `aiocoap-fileserver --write` on a free port serving a directory with
+    /big, 1500 bytes of "A": observable, Block2 in the size asked for, PUT writes."""
+    procs_ = []
+
+    def start(interp):
+        d = tmp_path / interp
+        d.mkdir()
+        (d / "big").write_bytes(b"A" * 1500)
+        exe = os.path.join(os.path.dirname(sys.executable), "aiocoap-fileserver")
+        for _ in range(3):
+            port = free_udp_port()
+            p = procs.popen([exe, "--bind", "127.0.0.1:%d" % port, "--write", str(d)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            procs_.append(p)
+            for _ in range(200):
+                if p.poll() is not None or coap_ping(port):
+                    break
+            if p.poll() is None:
+                return port
+        pytest.fail("aiocoap-fileserver did not start")
+
+    yield dual.per_run(start)
+    for p in procs_:
+        procs.stop(p)
+
+
+@pytest.fixture
 def aiocoap_server():
     with AiocoapServer() as srv:
         yield srv
@@ -137,3 +167,71 @@ class _Sim(SimServer):
 def sim():
     with _Sim(codes=0, log_requests=False) as srv:
         yield srv
+
+
+# -- third-party servers for the client interop cases (case_client_interop, case_aio) -------
+
+
+def _fresh(libcoap_server_factory, *flags):
+    return dual.per_run(lambda interp: libcoap_server_factory(*flags).port)
+
+
+@pytest.fixture
+def libcoap(libcoap_server_factory):
+    return _fresh(libcoap_server_factory)
+
+
+@pytest.fixture
+def libcoap_non(libcoap_server_factory):
+    return _fresh(libcoap_server_factory, "-N")
+
+
+@pytest.fixture
+def libcoap_lossy(libcoap_server_factory):
+    return _fresh(libcoap_server_factory, "-l", "1,2")
+
+
+@pytest.fixture
+def libcoap_loss30(libcoap_server_factory):
+    return _fresh(libcoap_server_factory, "-l", "30%")
+
+
+@pytest.fixture
+def aio():
+    servers = []
+
+    def start(interp):
+        srv = AiocoapServer().start()
+        servers.append(srv)
+        srv.separate("/sep", b"late", delay=0.5)
+        srv.large("/large", 3000)
+        srv.handler("/sink", lambda req: ("2.04", str(len(req.payload))), methods=("PUT",))
+        obs = srv.observable("/obs", b"0", interval=0.1)
+        # Runs on the server's loop, so the notification is set directly (not via .notify()).
+        srv.handler("/end", lambda req: (obs._set(None, "4.04"), "2.04")[1], methods=("POST",))
+        return srv.port
+
+    yield dual.per_run(start)
+    for srv in servers:
+        srv.close()
+
+
+@pytest.fixture
+def node_coap():
+    """Per interpreter, a node-coap server (host_tests/node/coap_server.js): its port."""
+    started = []
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, NODE_PATH=os.path.join(root, "tools", "npm", "node_modules"))
+    script = os.path.join(root, "host_tests", "node", "coap_server.js")
+
+    def start(interp):
+        p = procs.popen(["node", script], stdout=subprocess.PIPE, text=True, env=env)
+        started.append(p)
+        line = p.stdout.readline()
+        if not line.startswith("listening "):
+            pytest.fail("node coap server did not start: %r" % line)
+        return int(line.split()[1])
+
+    yield dual.per_run(start)
+    for p in started:
+        procs.stop(p)

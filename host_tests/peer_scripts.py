@@ -161,7 +161,9 @@ def test_foreign_source_ignored(peer):
 def test_piggybacked_token_mismatch(peer):
     r = peer.recv()
     peer.send(peer.answer(r, CONTENT, b"x", token=b"\x00\x01\x02\x03"))
-    peer.quiet(0.5)  # an ACK ends retransmission even when it is rejected
+    r2 = peer.recv()  # not taken as our ACK: the client retransmits
+    assert r2.raw == r.raw
+    peer.send(peer.answer(r2, CONTENT, b"real"))
 
 
 def test_reset_by_peer(peer):
@@ -451,3 +453,112 @@ def test_wrap_observe_reregistration(peer):
     a.opt.max_age = 60
     peer.send(a)
     peer.quiet(0.8)
+
+
+# -- host_tests/cases/case_client_fixes.py -------------------------------------------------
+
+
+def _registered(peer, payload=b"first", max_age=None):
+    r = peer.recv()
+    assert r.msg.opt.observe == 0
+    a = peer.answer(r, CONTENT, payload)
+    a.opt.observe = 1
+    if max_age is not None:
+        a.opt.max_age = max_age
+    peer.send(a)
+    return r
+
+
+def test_fix1_max_age_of_136_years_in_poll(peer):
+    r = _registered(peer, max_age=0xFFFFFFFF)
+    m = response(CON, 0x900, r.msg.token, CONTENT, b"second")
+    m.opt.observe = 2
+    m.opt.max_age = 0xFFFFFFFF
+    peer.send(m)
+    expect_empty(peer, ACK, 0x900)
+    peer.quiet(0.5)
+
+
+def test_fix9_poll_keeps_its_deadline(peer):
+    n = 0
+    r = peer.recv()
+    while True:
+        assert r.msg.opt.observe == 0
+        n += 1
+        a = peer.answer(r, CONTENT, b"z")
+        a.opt.observe = n
+        a.opt.max_age = 0
+        peer.send(a)
+        try:
+            r = peer.recv(1.0)
+        except AssertionError:
+            break
+    # 1.5 s of poll() at an ACK timeout of 100 ms: 15 re-registrations, not thousands
+    assert 5 <= n <= 17, n
+
+
+def test_callback_makes_a_request(peer):
+    r = _registered(peer)
+    tok = r.msg.token
+    notify(peer, NON, 0x910, tok, 2, b"ask")
+    r2 = peer.recv()
+    assert r2.msg.opt.uri_path == ("inner",) and r2.msg.opt.observe is None
+    peer.send(peer.answer(r2, CONTENT, b"inner answer"))
+    notify(peer, NON, 0x911, tok, 3, b"after")
+    peer.quiet(0.3)
+
+
+def test_callback_exception_comes_out_of_poll(peer):
+    r = _registered(peer)
+    tok = r.msg.token
+    notify(peer, NON, 0x920, tok, 2, b"boom")
+    notify(peer, NON, 0x921, tok, 3, b"nested")
+    r2 = peer.recv()
+    assert r2.msg.opt.uri_path == ("x",)
+    peer.send(peer.answer(r2, CONTENT, b"fine"))
+
+
+# -- host_tests/cases/case_aio.py ------------------------------------------------------------
+
+
+def test_aio_concurrent_callers_queue(peer):
+    for i in range(3):
+        r = peer.recv()
+        assert r.msg.opt.uri_path == ("q%d" % i,), r
+        peer.quiet(0.3)  # NSTART = 1: the next waits until this one is answered
+        peer.send(peer.answer(r, CONTENT, b"a%d" % i))
+
+
+def test_aio_cancelled_request_is_dropped(peer):
+    r = peer.recv()
+    assert r.msg.opt.uri_path == ("never",)
+    peer.quiet(0.45)  # cancelled at 0.3 s: no retransmission
+    peer.send(response(CON, 0x950, r.msg.token, CONTENT, b"too late"))
+    expect_empty(peer, RST, 0x950)  # forgotten: rejected
+    r = peer.recv()
+    assert r.msg.opt.uri_path == ("after",)
+    peer.send(peer.answer(r, CONTENT, b"fine"))
+
+
+def test_aio_timeout(peer):
+    first = peer.recv()
+    for _ in range(4):
+        assert peer.recv(2.0).raw == first.raw
+    peer.quiet(1.0)
+
+
+def test_aio_observe_async_for_then_leave(peer):
+    r = _registered(peer)
+    tok = r.msg.token
+    notify(peer, NON, 0x960, tok, 2, b"n2")
+    notify(peer, NON, 0x961, tok, 3, b"n3")
+    d = peer.recv()  # leaving `async with`: deregistered, RFC 7641 §3.6
+    assert d.msg.opt.observe == 1 and d.msg.token == tok, d
+    peer.send(peer.answer(d, CONTENT, b"bye"))
+
+
+def test_aio_cancelled_observer_deregisters(peer):
+    r = _registered(peer)
+    d = peer.recv(2.0)
+    assert d.msg.opt.observe == 1 and d.msg.token == r.msg.token, d
+    peer.send(peer.answer(d, CONTENT, b"bye"))

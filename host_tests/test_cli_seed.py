@@ -14,6 +14,9 @@ from pathlib import Path
 
 import procs
 import pytest
+import targets
+from aiocoap.numbers.codes import Code
+from scripted_peer import ACK, CON, Message, Peer
 
 from thethings_sim.testing import SimServer
 
@@ -32,6 +35,7 @@ SUBSCRIBE = """  coap get coap://coap.thethings.io/v2/things/THING_TOKEN -o"""
 # runs in the repository root).
 RUNNERS = {
     "micropython": ("micropython -m coap", {"MICROPYPATH": "lib:.frozen"}),
+    "micropython-i386": ("build/targets/micropython-i386 -m coap", {"MICROPYPATH": "lib:.frozen"}),
     "python": ("python -m coap", {"PYTHONPATH": "lib"}),
 }
 
@@ -44,6 +48,8 @@ def sim():
 
 @pytest.fixture(params=sorted(RUNNERS))
 def runner(request):
+    if request.param == "micropython-i386" and targets.i386() is None:
+        targets.missing("the i386 unix port")
     return RUNNERS[request.param]
 
 
@@ -143,3 +149,36 @@ def test_exit_status_4xx_5xx_and_timeout(sim, runner):
         assert time.monotonic() - t0 < 8
     finally:
         sim.outage(0)
+
+
+def _ignores_deregistration(peer):
+    r = peer.recv()
+    a = peer.answer(r, Code.CONTENT, b"first")
+    a.opt.observe = 1
+    peer.send(a)
+    n = Message(code=Code.CONTENT, payload=b"second")
+    n.mtype, n.mid, n.token = CON, 0x4321, r.msg.token
+    n.opt.observe = 2
+    peer.send(n)
+    assert peer.recv().msg.mtype == ACK
+    while True:  # the deregistration (GET Observe 1) and its retransmissions: no answer
+        try:
+            peer.recv(5.0)
+        except AssertionError:
+            return
+
+
+def test_observe_t_ends_soon_and_well_whatever_the_deregistration(runner):
+    # -o -t N: observe for N s, then deregister with a short deadline of its own (3 s): a
+    # server that never answers it no longer keeps the command 93 s and turns a good
+    # observation into exit status 3 (issue 9, defect 10).
+    peer = Peer(_ignores_deregistration, "cli-deregistration").start()
+    try:
+        t0 = time.monotonic()
+        r = sh("%s get coap://127.0.0.1:%d/obs -o -t 1" % (runner[0], peer.port), runner)
+        took = time.monotonic() - t0
+    finally:
+        peer.stop(10)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["first", "second"], r.stdout
+    assert took < 6, took

@@ -34,7 +34,7 @@ import qemu_board  # noqa: E402 - tools/targets is not a package (and `targets` 
 
 # The case modules run on the boards. More can be added: their fixture-less cases run as
 # they are, in one boot per module and core.
-BOARD_MODULES = ("case_codec", "case_fuzz")
+BOARD_MODULES = ("case_codec", "case_fuzz", "case_engine")
 CORES = ("m0", "rv32")
 FUZZ_SEED = int(os.environ.get("COAP_FUZZ_SEED") or int.from_bytes(os.urandom(4), "big"))
 # 5000 decode inputs take about 2 s on the M0 under qemu (the unix ports run 100,000).

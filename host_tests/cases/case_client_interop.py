@@ -113,3 +113,19 @@ def test_aiocoap_observe_until_the_server_ends_it(aio):
     assert c.request(POST, "/end", b"").code >> 5 == 2  # the server answers 4.04 to observers
     _poll_until(c, lambda: not o.active)
     assert got[-1][0] == 0x84, got
+
+
+def test_node_coap(node_coap):
+    # node-coap (npm `coap`, host_tests/node/coap_server.js): separate response, Block2 it
+    # sends itself, Observe with the notifications it numbers.
+    c = Client("127.0.0.1", node_coap, ack_timeout_ms=300)
+    assert bytes(c.request(GET, "/hello").payload()) == b"hello from node"
+    assert bytes(c.request(GET, "/slow").payload()) == b"late"
+    assert bytes(c.request(GET, "/big").payload()) == large_payload(3000)
+    assert bytes(c.request(PUT, "/sink", b"x" * 500).payload()) == b"500"
+    got = []
+    o = c.observe("/obs", lambda m: got.append((bytes(m.payload()), m.uint(6))))
+    _poll_until(c, lambda: len(got) >= 4)
+    c.cancel(o, 2000)
+    assert [g[0] for g in got[:4]] == [b"n=0", b"n=1", b"n=2", b"n=3"], got
+    assert [g[1] for g in got[:4]] == sorted(g[1] for g in got[:4])

@@ -1,13 +1,9 @@
 # Helpers for dual-interpreter cases (CPython and the MicroPython unix port alike): case
 # options, readable assertions, message specs, a reference decoder and a portable PRNG.
 import binascii
+from time import ticks_diff, ticks_ms  # noqa: F401 - re-exported for cases (coap imported first)
 
 from coap.message import Encoder, FormatError, Message
-
-try:
-    from time import ticks_diff, ticks_ms
-except ImportError:  # CPython
-    from coap._host import ticks_diff, ticks_ms  # noqa: F401 - re-exported for cases
 
 
 def case(**options):

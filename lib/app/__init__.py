@@ -13,6 +13,8 @@
 import gc
 import sys
 
+import coap  # noqa: F401 - first: under CPython it provides MicroPython's names (coap._host)
+
 
 def unload(name):
     """Forget module "pkg.mod" so that the RAM of its code is reclaimed once nothing refers

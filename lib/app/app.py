@@ -21,15 +21,10 @@
 # app.subscribe, app.link, app.sleep. A period's garbage is kept small too: no per-period
 # objects beyond the reading and its request, terse log lines.
 import gc
-from time import gmtime
+from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
 from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
-
-try:
-    from time import ticks_add, ticks_diff, ticks_ms
-except ImportError:  # CPython host
-    from coap._host import ticks_add, ticks_diff, ticks_ms
 
 # time.gmtime() counts from the board's epoch: 2000 on ESP32, 1970 on rp2 and unix.
 _EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0

@@ -10,12 +10,9 @@
 # then daily. Readings sampled before the clock was ever set are held in RAM with their
 # ticks and dated when it is (a reset before that loses them; beyond 16 the oldest are
 # dropped and counted).
-from app.app import Backoff
+from time import ticks_diff, ticks_ms
 
-try:
-    from time import ticks_diff, ticks_ms
-except ImportError:  # CPython host
-    from coap._host import ticks_diff, ticks_ms
+from app.app import Backoff
 
 
 class Link:

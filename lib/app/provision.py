@@ -8,15 +8,11 @@
 #               message and retried after a backoff, as is one without an answer; sampling
 #               goes on meanwhile, the readings wait in the outbox
 import gc
+from time import ticks_diff, ticks_ms
 
 from app import unload
 from coap.client import Client, CoapError
 from thethings import ThingError, redact
-
-try:
-    from time import ticks_diff, ticks_ms
-except ImportError:  # CPython host
-    from coap._host import ticks_diff, ticks_ms
 
 
 def up(app, dl):
@@ -53,9 +49,9 @@ def connect(app):
             # A connected socket: the network stack drops datagrams from anyone else, and
             # recv() allocates no source address per datagram.
             s.connect(app.addr[1])
-            c = app.client = Client(cfg["host"], cfg["port"], sock=s, **cfg["coap"])
             # theThings.IO answers and notifications are small, and writes are kept to
-            # 512 bytes (app.flush): receive 640 bytes, not 1280, per datagram.
+            # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
+            c = app.client = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
             c.block_szx = 5
             c.rx_max = 640
         except Exception:

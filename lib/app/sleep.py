@@ -4,11 +4,7 @@
 # reported and the wall-clock time of the next sample; the token, the outbox and the
 # dropped counter are in flash already. Not with subscribe (nothing listens while asleep).
 import json
-
-try:
-    from time import ticks_add, ticks_diff, ticks_ms
-except ImportError:  # CPython host
-    from coap._host import ticks_add, ticks_diff, ticks_ms
+from time import ticks_add, ticks_diff, ticks_ms
 
 
 def wake(app, nxt):

@@ -2,16 +2,12 @@
 # starts: code that runs once per boot does not keep its RAM.
 import gc
 import json
+from time import ticks_ms
 
 from app import unload
 from app.app import Backoff
 from app.store import Store
 from thethings import redact
-
-try:
-    from time import ticks_ms
-except ImportError:  # CPython host
-    from coap._host import ticks_ms
 
 
 def setup(app, board, cfg, log):

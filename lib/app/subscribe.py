@@ -4,8 +4,9 @@
 # switches the board LED. Add your own: app.subs.handlers[key] = handler (called with the
 # value).
 #
-# thethings.Thing.subscribe() calls the handler from inside the CoAP client, where no
-# request may be made: values are queued and handled after poll() returns.
+# thethings.Thing.subscribe() calls the handler from inside the client's poll(): values are
+# queued and handled after it returns, so that a handler's work (a flash write) stays out of
+# the client's time slice.
 import gc
 import json
 import sys

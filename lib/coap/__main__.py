@@ -12,6 +12,7 @@ from coap.message import code_str
 from coap.uri import split
 
 _METHODS = ("get", "post", "put", "delete")
+_CANCEL_MS = 3000  # -o -t: the deregistration's deadline
 _last = 0
 
 
@@ -53,7 +54,12 @@ def main(args):
             while o.active:  # until -t runs out, the server ends it, or Ctrl-C
                 c.poll(ms or 60000)
                 if ms:
-                    c.cancel(o)
+                    # Deregister, briefly: the observation went well whatever comes of it
+                    # (the client has forgotten it: a later notification gets an RST).
+                    try:
+                        c.cancel(o, _CANCEL_MS)
+                    except CoapError:
+                        pass
                     break
         else:
             _show(c.request(method, path, payload, query, "-c" not in flags, timeout_ms=ms))

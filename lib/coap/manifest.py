@@ -8,6 +8,16 @@ metadata(
 
 package(
     "coap",
-    files=("__init__.py", "message.py", "uri.py", "client.py", "__main__.py"),
+    files=(
+        "__init__.py",
+        "message.py",
+        "uri.py",
+        "engine.py",
+        "observe.py",
+        "blockwise.py",
+        "client.py",
+        "aio.py",
+        "__main__.py",
+    ),  # fmt: skip
     base_path="..",
 )

@@ -2,17 +2,13 @@
 # RFC 7641 §3.4 observe freshness.
 #
 # Encoding writes into one preallocated bytearray (Encoder); decoding indexes a
-# received datagram in place (Message): option values and the payload are
-# memoryview slices of it, never copies. Both reuse their buffers, so a round
-# trip allocates only the two or three views a caller asks for.
+# received datagram in place (Message): the payload is a memoryview of it, never a
+# copy, made once per buffer and payload span. Both reuse their buffers, so a round
+# trip that encodes and decodes one message again and again allocates nothing.
 from array import array
 
-try:
-    import micropython
-    from micropython import const
-except ImportError:  # CPython host: the same code, interpreted
-    from coap._host import const, micropython, ptr8, ptr16
-
+import micropython
+from micropython import const
 
 # Message types, RFC 7252 §3
 CON = const(0)
@@ -217,7 +213,8 @@ class Message:
         self.mtype = self.code = self.mid = self.tkl = self.nopt = 0
         self.pay = self.end = 4
         self.body = None
-        self._src = self._view = None
+        self._src = self._view = self._pv = None
+        self._span = 0  # pay << 16 | end of _pv
 
     def decode(self, data, n=-1):
         """Parse data[:n] (all of data by default) in place; raise FormatError
@@ -248,15 +245,21 @@ class Message:
 
     def payload(self):
         """The payload: a memoryview into data (no copy), or the body a
-        block-wise transfer reassembled."""
+        block-wise transfer reassembled. The view is made once per buffer and
+        span: a buffer decoded again with the same layout gets the same view."""
         if self.body is not None:
             return self.body
         if self.pay == self.end:
             return b""
+        span = self.pay << 16 | self.end
         if self._src is not self.data:  # one view per buffer, reused while it is
             self._src = self.data
             self._view = memoryview(self.data)
-        return self._view[self.pay : self.end]
+            self._span = 0
+        if span != self._span:
+            self._span = span
+            self._pv = self._view[self.pay : self.end]
+        return self._pv
 
     # Methods, not properties: a property on the class makes every attribute
     # store on its instances look the class up, which doubles decode() time.
@@ -264,8 +267,8 @@ class Message:
         return bytes(self.data[4 : 4 + self.tkl])
 
     def token_is(self, token):
-        t = self.tkl
-        return t == len(token) and self.data[4 : 4 + t] == token
+        """True if the token is token (allocates nothing: no slice)."""
+        return same_token(self.data, self.tkl, token)
 
     def critical(self):
         """The first critical (odd) option a client does not know, or 0:
@@ -313,6 +316,16 @@ class Message:
             elif idx[k] == num:
                 out.append(v)
         return out
+
+
+def same_token(data, tkl, token):
+    """True if datagram data (TKL tkl, which fits in data) carries token. RFC 7252 §5.3.1"""
+    if tkl != len(token):
+        return False
+    for i in range(tkl):
+        if data[4 + i] != token[i]:
+            return False
+    return True
 
 
 def code_str(code):

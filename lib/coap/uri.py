@@ -41,21 +41,37 @@ def query(q):
     return tuple(unquote(s) for s in q.split("&")) if q else ()
 
 
+def udp(host, port, connect=False):
+    """A UDP socket for host:port (DNS once) and the address to send to: None when
+    connect, the socket then connected (the network stack drops datagrams from others)."""
+    import socket
+
+    ai = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+    s = socket.socket(ai[0], socket.SOCK_DGRAM)
+    if connect:
+        s.connect(ai[-1])
+        return s, None
+    return s, ai[-1]
+
+
 def is_ip(host):
     # IPv6 literals arrive without their brackets; IPv4 is four dotted numbers.
     return ":" in host or (host.count(".") == 3 and host.replace(".", "").isdigit())
 
 
 def split(url):
-    """'coap://host[:port]/a/b?x=1' -> (host, port, path tuple, query tuple)."""
-    if url.startswith("coap://"):
-        rest = url[7:]
+    """'coap://host[:port]/a/b?x=1' -> (host, port, path tuple, query tuple). The scheme is
+    case-insensitive and an empty port is the default (RFC 3986 §3.1, §3.2.3); an IPv6
+    literal comes without its brackets, its zone percent-decoded (RFC 6874: %25 is %)."""
+    c = url.find("://")
+    scheme = url[:c].lower() if c > 0 else ""
+    if scheme == "coap":
         port = 5683  # RFC 7252 §6.1
-    elif url.startswith("coaps://"):
-        rest = url[8:]
+    elif scheme == "coaps":
         port = 5684  # RFC 7252 §6.2
     else:
         raise ValueError("not a coap:// URI")
+    rest = url[c + 3 :]
     if "#" in rest:
         raise ValueError("fragment in URI")  # RFC 7252 §6.4 step 4
     q = rest.find("?")
@@ -69,13 +85,13 @@ def split(url):
         if e < 0:
             raise ValueError("bad IPv6 literal")
         tail = host[e + 1 :]
-        host = host[1:e]
+        host = unquote(host[1:e]).decode()
     else:
         c = host.rfind(":")
         tail = host[c:] if c >= 0 else ""
         host = host[:c] if c >= 0 else host
-    if tail:
-        if tail[0] != ":" or not tail[1:].isdigit():
+    if tail[1:] or tail and tail[0] != ":":
+        if tail[0] != ":" or not tail[1:].isdigit() or int(tail[1:]) > 65535:
             raise ValueError("bad port")
         port = int(tail[1:])
     if not host:

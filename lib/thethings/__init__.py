@@ -13,6 +13,7 @@
 # activate() and the date functions are imported on first use (`from thethings import iso`
 # works as ever): a board that writes and subscribes keeps only thethings.thing's code in its
 # heap.
+import coap  # noqa: F401 - first: under CPython it provides MicroPython's names (coap._host)
 from thethings.thing import Thing, ThingError, redact, retryable, write_payload
 
 __version__ = "0.1.0"

@@ -2,12 +2,9 @@
 # thethings import activate`) and unloadable after: a board keeps no RAM for it.
 import json
 
-from thethings.thing import ThingError, _answer
+from micropython import const
 
-try:
-    from micropython import const
-except ImportError:  # CPython host
-    from coap._host import const
+from thethings.thing import ThingError, _answer
 
 _POST = const(2)
 _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3

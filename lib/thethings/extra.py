@@ -1,12 +1,9 @@
 # The code of Thing.read(), Thing.history() and Thing.date() (lib/thethings/thing.py),
 # imported on their first call: a board that only writes and subscribes never loads it, nor
 # the date functions (thethings.dates) it needs.
-from thethings.thing import ThingError, _answer, _key
+from micropython import const
 
-try:
-    from micropython import const
-except ImportError:  # CPython host
-    from coap._host import const
+from thethings.thing import ThingError, _answer, _key
 
 _GET = const(1)
 _NOT_FOUND = const(0x84)  # 4.04: a key never written (thethings-api.md "Read")

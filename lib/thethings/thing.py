@@ -10,16 +10,12 @@
 # server's message. Nothing here prints; repr() and redact() show a token's first 4 characters.
 import json
 import os
+from time import ticks_add, ticks_diff, ticks_ms
+
+from micropython import const
 
 from coap.client import CoapError
 from coap.message import code_str
-
-try:
-    from time import ticks_add, ticks_diff, ticks_ms
-
-    from micropython import const
-except ImportError:  # CPython host
-    from coap._host import const, ticks_add, ticks_diff, ticks_ms
 
 _POST = const(2)
 _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3
@@ -209,7 +205,7 @@ class Thing:
     def subscribe(self, handler, keepalive_ms=60000, timeout_ms=None):
         """Observe GET /v2/things/{token}?keepAlive=N (seed "Subscribe"): handler(key, value,
         datetime) for every value written to the thing from now on, called from inside poll()
-        (or a request waiting), so it must not make requests itself: queue, and act after
+        (coap.client runs callbacks there only); it may make requests, or queue and act after
         poll() returns. Keepalives {} and the first {"status": "success", ...} are no values.
 
         Call poll() from the application loop: it re-subscribes when nothing arrived for
