@@ -35,7 +35,8 @@ BOOTROM = os.path.join(TARGETS, "rp2040-bootrom-b1.ts")
 RUNNER = os.path.join(HERE, "rp2040js_run.mjs")
 RAMFS = os.path.join(HERE, "rp2_ramfs.py")  # MicroPython: the littlefs in RAM
 RP2040JS = os.path.join(ROOT, "tools", "npm", "node_modules", "rp2040js")
-CYCLES = 0x40068000  # the runner's cycle counter (mod 2**30); CYCLES + 4: cycles >> 30
+CYCLES = 0x40068000  # the runner's cycle counter (mod 2**30); CYCLES + 4: cycles >> 30 (as
+# latched by the last read of CYCLES)
 WATCHDOG_CTRL = 0x40058000
 
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))

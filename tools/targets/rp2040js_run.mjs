@@ -13,7 +13,8 @@
 //
 // For cycle-exact brackets inside the firmware, a counter that exists only here (no such
 // peripheral on the chip): machine.mem32[0x40068000] reads mcu.core.cycles modulo 2**30 (a
-// small int in MicroPython: reading it allocates nothing), 0x40068004 the cycles >> 30.
+// small int in MicroPython: reading it allocates nothing), 0x40068004 the cycles >> 30 at
+// the last read of 0x40068000.
 //
 // What is changed from rp2040js 1.4.1 as it is:
 // - UART0's interrupt line carries RX only: rp2040js keeps the TX interrupt pending for
@@ -94,11 +95,15 @@ class StderrLogger {
   }
 }
 
+// Read +0 first: it latches the high part for +4, as the RP2040's TIMELR latches TIMEHR.
 class CycleCounter extends BasePeripheral {
   readUint32(offset) {
     const c = this.rp2040.core.cycles;
-    if (offset === 0) return c % 0x40000000;
-    if (offset === 4) return Math.floor(c / 0x40000000) >>> 0;
+    if (offset === 0) {
+      this.high = Math.floor(c / 0x40000000) >>> 0;
+      return c % 0x40000000;
+    }
+    if (offset === 4) return this.high || 0;
     return super.readUint32(offset);
   }
 }

@@ -4,6 +4,7 @@
 # _boot.py fails to make its filesystem: OSError 28), so the firmware's flash is this.
 # The bytes come out of the heap, before the firmware starts: what it measures as free heap
 # is what is left beside them.
+import gc
 import os
 
 
@@ -32,7 +33,10 @@ class RamBlocks:
 
 
 def mount_ramfs(block_size, blocks, **lfs):
+    gc.collect()
+    free = gc.mem_free()
     dev = RamBlocks(block_size, blocks)
+    dev.heap = free - gc.mem_free()  # the heap the RAM disk takes (a Pico's flash takes none)
     os.VfsLfs2.mkfs(dev, **lfs)
     os.mount(os.VfsLfs2(dev, **lfs), "/")
     os.chdir("/")
