@@ -4,7 +4,8 @@
 //   node tools/targets/rp2040js_run.mjs --bootrom build/targets/rp2040-bootrom-b1.ts \
 //       --image build/targets/rp2-pico.bin [--adc4 RAW12] [--control FD]
 //
-// stdin bytes go to UART0 RX at the line rate the firmware set (one byte per 10 bit times
+// By hand, on a terminal: the MicroPython REPL, Ctrl-] quits. From a program: stdin bytes
+// go to UART0 RX at the line rate the firmware set (one byte per 10 bit times
 // of emulated time, as a real 8N1 line delivers them), UART0 TX bytes go to stdout. Reports
 // are JSON lines on stderr, prefixed "rp2040js ": on the command "cycles" read from the
 // control fd (a pipe the caller passes), when the watchdog fires, and at the end (stdin
@@ -17,6 +18,8 @@
 // the last read of 0x40068000.
 //
 // What is changed from rp2040js 1.4.1 as it is:
+// - The core starts at boot2 (the start of flash), as rp2040js's demo does: the bootrom's
+//   reset path reads chip-reset and pad state that rp2040js does not model.
 // - UART0's interrupt line carries RX only: rp2040js keeps the TX interrupt pending for
 //   ever (it has no TX FIFO), and MicroPython's UART REPL unmasks every UART interrupt, so
 //   its handler would run again after every instruction.
@@ -24,6 +27,8 @@
 //   alarm; with none due, the emulator waits for input instead of spinning.
 // - The BOOTSEL button reads released (QSPI SS high, as the board's pull-up holds it), and
 //   a GPIO input with a pull resistor reads as pulled (nothing is wired to the pins).
+// - The SIO divider's 8 cycles count once, in the instructions that wait for it (rp2040js
+//   also adds them to the core's count: 4% more on the codec's round trip).
 // - A watchdog trigger (a timeout, or machine.reset()) is reported and the watchdog stopped;
 //   the chip is not reset (rp2040js cannot reset its peripherals): the firmware runs on as
 //   on a board without a watchdog, and the caller sees the trigger in the reports.
@@ -35,7 +40,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // rp2040js as `make setup` installs it (tools/npm), or RP2040JS=its package directory
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = process.env.RP2040JS || join(here, '../npm/node_modules/rp2040js');
-const { BasePeripheral, GPIOPinState, RP2040 } = await import(pathToFileURL(join(pkg, 'dist/esm/index.js')));
+const rp2040js = await import(pathToFileURL(join(pkg, 'dist/esm/index.js')));
+const { BasePeripheral, GPIOPinState, RP2040 } = rp2040js;
 
 process.env.TZ = 'UTC'; // rp2040js's RTC counts in the host's local time
 
@@ -134,7 +140,8 @@ function main() {
   if (args.adc4 !== null) mcu.adc.channelValues[4] = args.adc4;
   const stats = { watchdog: 0, rx: 0, tx: 0 };
   const report = (what) => {
-    const r = { ...what, cycles: mcu.core.cycles, nanos: Math.round(mcu.clock.nanos), ...stats };
+    const r = { ...what, cycles: mcu.core.cycles, nanos: Math.round(mcu.clock.nanos) };
+    Object.assign(r, { clk_sys: mcu.clkSys }, stats);
     process.stderr.write(`rp2040js ${JSON.stringify(r)}\n`);
   };
   const watchdog = mcu.peripherals[0x40058];
@@ -143,6 +150,16 @@ function main() {
     report({ event: 'watchdog', reason: watchdog.reason === 1 ? 'timeout' : 'forced' });
     // stopped, where the chip would reset (its counter, left at 0, would fire again at once)
     watchdog.enable = watchdog.timer.enable = watchdog.alarm.enable = false;
+  };
+
+  // The SIO divider: rp2040js adds its 8 cycles to the core's count on top of the code
+  // that waits them out (pico-sdk's divider wrappers spend 8 cycles between writing the
+  // operands and reading the result): those cycles would count twice, and without the clock
+  // moving (the timer would disagree with the count). Taken back off here.
+  const divide = mcu.sio.updateHardwareDivider;
+  mcu.sio.updateHardwareDivider = function updateHardwareDivider(signed) {
+    divide.call(this, signed);
+    mcu.core.cycles -= 8;
   };
 
   const uart = mcu.uart[0];
@@ -181,7 +198,10 @@ function main() {
       setImmediate(run);
     }
   };
+  const tty = process.stdin.isTTY; // by hand: raw keys to the board, Ctrl-] to quit
+  if (tty) process.stdin.setRawMode(true);
   process.stdin.on('data', (chunk) => {
+    if (tty && chunk.includes(0x1d)) finish('Ctrl-]');
     for (const b of chunk) rx.push(b);
     if (!feeding) {
       feeding = true;
