@@ -13,7 +13,8 @@
 # run (its IRQ takes a fifth of them), which would spoil the cycle counts.
 #
 # Sources: ../shared/vendor when it has them, else the public repositories (picotool's tag
-# 2.2.0; demo/bootrom.ts of wokwi/rp2040js at 7701ee06).
+# 2.2.0; demo/bootrom.ts of wokwi/rp2040js at 7701ee06; PICOTOOL_GIT, RP2040JS_GIT to clone
+# them from elsewhere).
 
 PICOTOOL_VERSION := 2.2.0
 PICOTOOL_TARBALL := $(wildcard $(VENDOR)/picotool-$(PICOTOOL_VERSION).tar.xz)
@@ -22,6 +23,8 @@ PICOTOOL_DIR  := $(abspath $(TARGETS)/picotool)
 PICOTOOL      := $(PICOTOOL_DIR)/bin/picotool
 BOOTROM_TS    := $(wildcard $(VENDOR)/rp2040js-demo-bootrom.ts)
 BOOTROM_REV   := 7701ee06
+PICOTOOL_GIT  ?= https://github.com/raspberrypi/picotool
+RP2040JS_GIT  ?= https://github.com/wokwi/rp2040js
 RP2_BOOTROM   := $(TARGETS)/rp2040-bootrom-b1.ts
 RP2_BUILD     := $(TARGETS)/build-rp2-pico
 RP2_IMAGE     := $(TARGETS)/rp2-pico.bin
@@ -40,8 +43,8 @@ $(PICOTOOL_SRC)/.complete: $(PICOTOOL_TARBALL) tools/targets/rp2.mk
 	if [ -n "$(PICOTOOL_TARBALL)" ]; then \
 	  tar -xJf $(PICOTOOL_TARBALL) -C $(PICOTOOL_SRC).part --strip-components=1; \
 	else \
-	  echo "targets: picotool $(PICOTOOL_VERSION) from github.com/raspberrypi/picotool"; \
-	  git clone -q --depth 1 -b $(PICOTOOL_VERSION) https://github.com/raspberrypi/picotool \
+	  echo "targets: picotool $(PICOTOOL_VERSION) from $(PICOTOOL_GIT)"; \
+	  git -c advice.detachedHead=false clone -q --depth 1 -b $(PICOTOOL_VERSION) $(PICOTOOL_GIT) \
 	    $(PICOTOOL_SRC).part; \
 	fi
 	touch $(PICOTOOL_SRC).part/.complete && mv $(PICOTOOL_SRC).part $(PICOTOOL_SRC)
@@ -79,9 +82,9 @@ $(RP2_IMAGE): $(RP2_BUILD)/CMakeCache.txt $(RP2_INPUTS)
 $(RP2_BOOTROM): $(BOOTROM_TS) tools/targets/rp2.mk
 	mkdir -p $(TARGETS)
 	if [ -n "$(BOOTROM_TS)" ]; then cat $(BOOTROM_TS) >$@.tmp; else \
-	  echo "targets: the rp2040js bootrom from github.com/wokwi/rp2040js ($(BOOTROM_REV))"; \
+	  echo "targets: the rp2040js bootrom from $(RP2040JS_GIT) ($(BOOTROM_REV))"; \
 	  rm -rf $(TARGETS)/src/rp2040js && \
-	  git clone -q https://github.com/wokwi/rp2040js $(TARGETS)/src/rp2040js && \
+	  git clone -q $(RP2040JS_GIT) $(TARGETS)/src/rp2040js && \
 	  git -C $(TARGETS)/src/rp2040js checkout -q $(BOOTROM_REV) && \
 	  cp $(TARGETS)/src/rp2040js/demo/bootrom.ts $@.tmp; fi
 	grep -q "export const bootromB1" $@.tmp && mv $@.tmp $@
