@@ -163,9 +163,10 @@ def test_the_temperature_is_adc4_through_the_rp2040_formula(run):
     first, second = (temperature(raw) for raw in ADC4)
     assert first != second
     # every reading is the formula's value of what ADC input 4 gave at the time: the first
-    # input until the switch (made once period SWITCH_AT was seen), the second after it
+    # input until the switch (made once period SWITCH_AT was seen: a period takes ~0.3 s of
+    # host time, the switch one or two; 20 for a host busy with other work), the second after
     k = temps.index(second)
-    assert SWITCH_AT < k + 1 <= SWITCH_AT + 5, temps[SWITCH_AT - 3 : SWITCH_AT + 8]
+    assert SWITCH_AT < k + 1 <= SWITCH_AT + 20, temps[SWITCH_AT - 3 : SWITCH_AT + 8]
     assert temps == [first] * k + [second] * (PERIODS - k), temps
 
 
