@@ -5,6 +5,9 @@ driven over MicroPython's raw REPL on its UART0, from CPython (the tests, the be
         mcu.exec("import os; print(os.uname())")       # stdout; ReplError on a traceback
         mcu.eval("gc.mem_free()")              # a Python literal, evaluated on the board
         mcu.report()                           # {"cycles": mcu.core.cycles, "nanos", ...}
+        mcu.ramfs(); mcu.put("config.json", text); mcu.set_rtc()   # the board's flash, clock
+        mcu.start_exec("import main"); mcu.seen(b"#3 ")   # run without waiting; watch output
+        mcu.set_adc4(868)                      # what the temperature sensor reads from now
                                                # leaving the block stops it (and its children)
 
 The emulator runs in a session of its own (host_tests/procs.py) and is stopped with its
