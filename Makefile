@@ -38,9 +38,9 @@ lint: setup
 
 # Precompiled .mpy of every library, the form deployed to boards. The codec's
 # hot loops are viper (native code), so the .mpy is per architecture:
-# BOARD=esp32 -> xtensawin, picow -> armv6m, unix -> x64 (this host).
+# BOARD=esp32 -> xtensawin, picow and pico -> armv6m, unix -> x64 (this host).
 BOARD  ?= esp32
-MPY_ARCH = $(or $(ARCH),$(if $(filter picow,$(BOARD)),armv6m,$(if $(filter unix,$(BOARD)),x64,xtensawin)))
+MPY_ARCH = $(or $(ARCH),$(if $(filter picow pico,$(BOARD)),armv6m,$(if $(filter unix,$(BOARD)),x64,xtensawin)))
 mpy: setup
 	rm -rf build/lib
 	cd lib && find . -name '*.py' ! -name manifest.py ! -name _host.py | while read -r f; do \
@@ -49,11 +49,11 @@ mpy: setup
 	@echo "$$(cat build/lib/coap/*.mpy | wc -c) bytes of lib/coap .mpy ($(MPY_ARCH))"
 
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
-# [BOARD=esp32|picow|unix] [CONFIG=config.json]. Copies an explicit list of files
+# [BOARD=esp32|picow|pico|unix] [CONFIG=config.json]. Copies an explicit list of files
 # (tools/deploy.py), so the thing token and outbox in flash survive, then resets.
 CONFIG ?= config.json
 deploy:
-	@test -n "$(PORT)" || { echo "usage: make deploy PORT=<serial port> [BOARD=esp32|picow|unix]" >&2; exit 2; }
+	@test -n "$(PORT)" || { echo "usage: make deploy PORT=<serial port> [BOARD=esp32|picow|pico|unix]" >&2; exit 2; }
 	$(MAKE) --no-print-directory mpy
 	$(PY) tools/deploy.py --port $(PORT) --board $(BOARD) --config "$(CONFIG)"
 

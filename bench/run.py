@@ -22,6 +22,9 @@
   over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
   FROZEN_MICROPYTHON=binary (a unix port with firmware/manifest_unix.py frozen in) the same
   as firmware_frozen_heap_*.
+- On the RP2040 (the rp2 port in rp2040js, cycle counts; bench/cores_rp2.py):
+  codec_roundtrip_rp2040_cycles (and _fresh_), firmware_rp2_heap_free_{boot,steady}_bytes,
+  and with MICROCOAPY microcoapy_roundtrip_rp2040_cycles and speedup_rp2040.
 
 Figures are reported, never asserted.
 """
@@ -110,14 +113,16 @@ def main():
     sys.stdout.flush()
     import client
     import cores_m0
+    import cores_rp2
     from firmware_heap import run as firmware_heap
 
     heap = firmware_heap() + firmware_heap(port="i386")
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))
-    heap += client.run()  # not heap figures, these two: the client on loopback,
-    heap += cores_m0.run()  # and instructions on the qemu cores, printed alike
+    heap += client.run()  # the client on loopback,
+    heap += cores_m0.run()  # instructions on the qemu cores,
+    heap += cores_rp2.run()  # the RP2040's figures (the rp2 port in rp2040js), printed alike
     for f in heap:
         print(json.dumps(f))
     figures += heap
@@ -153,6 +158,7 @@ def main():
         )
     else:
         lines.append("(MICROCOAPY=/dir/containing/microcoapy adds a comparison with microCoAPy)")
+    lines.append(cores_rp2.summary(by))
     print("\n".join("# " + s for s in lines), file=sys.stderr)
 
 

@@ -3,10 +3,11 @@
 # application asks load() for the board of the running port and never builds hardware
 # objects (network.WLAN, machine.Pin, WDT, ADC, RTC) itself.
 #
-#   sys.platform 'esp32' -> boards/esp32.py, 'rp2' -> boards/picow.py, else boards/unix.py
+#   sys.platform 'esp32' -> boards/esp32.py, 'rp2' -> boards/picow.py (boards/pico.py when
+#   the image has no `network` module: the plain Pico, RPI_PICO), else boards/unix.py
 #
 # `make deploy BOARD=x` copies this file and boards/x.py only, plus boards/mcu.py (what
-# esp32 and picow share) for those two.
+# esp32, picow and pico share; pico also takes picow.py, its chip's) for those.
 import sys
 
 _board = None
@@ -21,7 +22,16 @@ def load():
         if p == "esp32":
             from boards import esp32 as m
         elif p == "rp2":
-            from boards import picow as m
+            try:
+                import network  # noqa: F401 - in the Pico W's image, not in the plain Pico's
+
+                radio = True
+            except ImportError:
+                radio = False
+            if radio:
+                from boards import picow as m
+            else:
+                from boards import pico as m
         else:
             from boards import unix as m
         _board = m.Board()

@@ -1,13 +1,18 @@
-# What the microcontroller boards (boards/esp32.py, boards/picow.py) share: the WiFi
-# station, the NTP clock, the sensor list, LED, watchdog, sleep and the safe pin, over the
-# `machine` and `network` modules, each hardware object built lazily on first use. A board
-# module subclasses Mcu and sets its wiring and limits as class attributes; the interface
-# is documented in boards/unix.py.
+# What the microcontroller boards (boards/esp32.py, boards/picow.py, boards/pico.py) share:
+# the WiFi station, the NTP clock, the sensor list, LED, watchdog, sleep and the safe pin,
+# over the `machine` and `network` modules, each hardware object built lazily on first use
+# (no `network` on the plain Pico, whose board has has_wifi False). A board module subclasses
+# Mcu and sets its wiring and limits as class attributes; the interface is documented in
+# boards/unix.py.
 import gc
 import time
 
 import machine
-import network
+
+try:
+    import network
+except ImportError:  # RPI_PICO: no radio, no module (boards/pico.py, has_wifi False)
+    network = None
 
 # time.time() counts from 2000-01-01 on ESP32 (from 1970 on rp2 and others): normalise.
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0

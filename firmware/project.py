@@ -5,5 +5,7 @@ require("thethings")  # and coap, through lib/thethings/manifest.py
 package("app", base_path="../lib")
 # boards.load() picks the module of the running port; the others are never imported.
 package(
-    "boards", files=("__init__.py", "esp32.py", "picow.py", "unix.py", "mcu.py"), base_path=".."
+    "boards",
+    files=("__init__.py", "esp32.py", "picow.py", "pico.py", "unix.py", "mcu.py"),
+    base_path="..",
 )

@@ -150,6 +150,16 @@ def test_deploy_plan_copies_only_the_listed_files(project):
     assert "'/lib/app', '/lib/coap', '/lib/thethings'" in cmd[4]  # cleared before copying
 
 
+def test_deploy_plan_for_the_plain_pico_takes_the_pico_w_board_it_builds_on(project):
+    for name in ("pico.py", "picow.py"):
+        (project / "boards" / name).write_text("NAME = %r\n" % name)
+    cmd = deploy.plan("PORT", "pico", str(project), mpremote=["mpremote"])
+    i = cmd.index(":boards/")
+    assert cmd[i - 5 : i] == ["cp"] + [
+        str(project / "boards" / n) for n in ("__init__.py", "pico.py", "picow.py", "mcu.py")
+    ]
+
+
 def test_deploy_refuses_an_incomplete_tree(project):
     shutil.rmtree(project / "build")
     with pytest.raises(FileNotFoundError, match="make mpy"):

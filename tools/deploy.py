@@ -2,7 +2,8 @@
 
 Writes exactly these, in one mpremote session, then resets the board:
     build/lib/*                         -> :lib/     (compiled .mpy, from `make mpy`)
-    boards/__init__.py, boards/BOARD.py -> :boards/  (and boards/mcu.py for esp32, picow)
+    boards/__init__.py, boards/BOARD.py -> :boards/  (and what BOARD.py builds on: boards/mcu.py
+                                                  for esp32, picow; picow.py, mcu.py for pico)
     boot.py, main.py                    -> :
     CONFIG (default config.json)        -> :config.json
 Everything else in flash is left alone, above all the state the firmware keeps there (its
@@ -18,8 +19,10 @@ import os
 import subprocess
 import sys
 
-BOARDS = ("esp32", "picow", "unix")
-_WIFI = ("esp32", "picow")  # their board modules import boards/mcu.py
+BOARDS = ("esp32", "picow", "pico", "unix")
+# The board modules a board's module imports: mcu.py (what the MCU boards share); the plain
+# Pico's is the Pico W's without the radio.
+_BASES = {"esp32": ["mcu.py"], "picow": ["mcu.py"], "pico": ["picow.py", "mcu.py"]}
 
 # Runs on the board before copying: make the target directories, and remove the deployed
 # packages (and .py twins of deployed modules) from /lib. Written for MicroPython.
@@ -67,7 +70,7 @@ def plan(port, board="esp32", root=".", lib=None, config=None, reset=True, mprem
         raise ValueError("BOARD must be one of %s, not %r" % ("|".join(BOARDS), board))
     lib = lib or os.path.join(root, "build", "lib")
     config = os.path.join(root, "config.json") if config is None else config
-    boards = ["__init__.py", board + ".py"] + (["mcu.py"] if board in _WIFI else [])
+    boards = ["__init__.py", board + ".py"] + _BASES.get(board, [])
     boards = [os.path.join(root, "boards", n) for n in boards]
     top = [os.path.join(root, "boot.py"), os.path.join(root, "main.py")]
     missing = [p for p in boards + top + [config] if p and not os.path.isfile(p)]

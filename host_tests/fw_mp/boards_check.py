@@ -1,6 +1,7 @@
-# boards/esp32.py and boards/picow.py on the MicroPython unix port, over fakes of the
-# hardware modules (machine, network, esp32, rp2, ntptime, and time with the board's epoch),
-# put in sys.modules before the import, as the virtual board does with machine. Checks that
+# boards/esp32.py, boards/picow.py and boards/pico.py on the MicroPython unix port, over fakes
+# of the hardware modules (machine, network, esp32, rp2, ntptime, and time with the board's
+# epoch), put in sys.modules before the import, as the virtual board does with machine (for
+# the plain Pico without `network`, as its image has none). Checks that
 # every board has the interface the application uses, and the board-specific logic: epoch
 # normalisation, clock validity, status names, sensors, watchdog limits, safe pin.
 # Run by host_tests/test_firmware_boards.py; prints one JSON line: {"failures": [...]}.
@@ -182,6 +183,41 @@ def board_checks(name, epoch_2000):
     return b, log, s
 
 
+def pico_checks():
+    """The plain Pico: picow's chip without the radio, and no `network` module at all."""
+    log, t, m, n, Pin, WLAN, RTC = fakes(False, 1600000000)
+    del sys.modules["network"]
+    sys.modules.pop("boards.picow", None)
+    b = load("pico")
+    for a in INTERFACE + WIFI:
+        check(hasattr(b, a), "pico: no %s" % a)
+    check(b.name == "pico" and not b.has_wifi and b.simulated == (), "pico flags")
+    check(b.uid == "0102ab" and b.wdt_default_ms == 8000, "pico uid, wdt default")
+    # no NTP: the clock counts as set only once something outside set the RTC
+    check(b.time_ms() is None and b.sync_clock("ntp.example") is False, "pico: clock unset")
+    check("ntp" not in log, "pico: no NTP without a network")
+    t.now = 1795600000  # `mpremote rtc --set`
+    check(b.sync_clock() is True and b.time_ms() == 1795600000123, "pico: %r" % b.time_ms())
+    keys = [k for k, _ in b.sensors()]
+    check(keys == ["temperature", "heap_free"], "pico: sensors %r" % keys)
+    check(("adc", 4) in log, "pico: temperature from ADC(4)")
+    check(26.0 < dict(b.sensors())["temperature"] < 29.0, "pico: ADC(4) °C")
+    try:
+        b.wifi_start("home", "pw")
+        check(False, "pico: wifi_start must fail")
+    except OSError:
+        pass
+    check(not b.wifi_up() and b.wifi_status() == "off", "pico: no wifi")
+    check(b.watchdog(60000000) == 8388, "pico: RP2040 watchdog limit")
+    b.led(1)
+    check(("pin", 25, Pin.OUT, None) in log and ("led", 25, 1) in log, "pico: LED on GP25")
+    Pin.level = 0
+    check(b.safe_pin() is True, "pico: safe pin low")
+    Pin.level = 1
+    check(b.safe_pin() is False, "pico: safe pin high")
+    check(not b.can_deepsleep and b.rtc_memory() is None, "pico: no deep sleep")
+
+
 def main():
     sys.path.insert(0, sys.argv[1])  # the repository root, for boards/
     b, log, s = board_checks("esp32", True)
@@ -198,6 +234,7 @@ def main():
     check(("config", {"pm": 0x10}) in log, "picow: power save off")
     check(26.0 < s["temperature"] < 29.0, "picow: ADC(4) °C %r" % s["temperature"])
     check(not b.can_deepsleep and b.rtc_memory() is None, "picow: no deep sleep")
+    pico_checks()
     print(json.dumps({"failures": failures}))
 
 

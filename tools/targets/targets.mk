@@ -43,8 +43,11 @@ $(MPY_SRC)/mpy-cross/build/mpy-cross: $(MPY_SRC)/.complete
 	$(MAKE) -s -j2 -C $(MPY_SRC)/mpy-cross
 
 # -m32 with 64-bit time_t (glibc's time64 ABI), as the port's own Makefile builds it.
-$(I386): $(MPY_SRC)/mpy-cross/build/mpy-cross $(TARGETS_DEPS)
-	$(MAKE) -s -j2 -C $(MPY_SRC)/ports/unix MICROPY_FORCE_32BIT=1 $(UNIX_FLAGS) BUILD=build-i386
+# GIT_CEILING_DIRECTORIES: the source tree sits inside this repository, whose commit the
+# build would otherwise take for MicroPython's version.
+$(I386): $(MPY_SRC)/mpy-cross/build/mpy-cross $(TARGETS_DEPS) tools/targets/targets.mk
+	GIT_CEILING_DIRECTORIES=$(abspath $(TARGETS)/src) \
+	  $(MAKE) -s -j2 -C $(MPY_SRC)/ports/unix MICROPY_FORCE_32BIT=1 $(UNIX_FLAGS) BUILD=build-i386
 	cp $(MPY_SRC)/ports/unix/build-i386/micropython $@
 	$@ -c "import sys, time; assert sys.maxsize == 2**31 - 1 and time.ticks_add(0, -1) == 2**30 - 1"
 

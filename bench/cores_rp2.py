@@ -1,0 +1,208 @@
+"""Figures on the RP2040 itself: the rp2 port of `make targets-rp2` (RPI_PICO, MicroPython
+v1.28.0, the firmware frozen in) in rp2040js, which counts the core's clock cycles. run()
+returns figure dicts like bench/run.py's; each workload gets a freshly booted board.
+
+- codec_roundtrip_rp2040_cycles: bench/codec_roundtrip.py's work (encode, decode and
+  payload() of the 113-byte reference CON POST) with lib/coap as armv6m .mpy (compiled by
+  v1.28.0's mpy-cross, loaded from a RAM littlefs that is then unmounted and freed): cycles
+  per round trip over one run of N as codec_roundtrip.py times it (gc.collect() before the
+  run, none inside: what an application calling it pays, the allocator's search through
+  the garbage of earlier round trips included); codec_roundtrip_rp2040_fresh_cycles: one
+  round trip right after gc.collect(), the median of FRESH.
+- microcoapy_roundtrip_rp2040_cycles, microcoapy_roundtrip_rp2040_fresh_cycles and
+  speedup_rp2040 (theirs / ours, long loop): the same with bench/microcoapy_roundtrip.py's
+  work, when MICROCOAPY names a directory holding the microcoapy package (as .mpy too).
+- firmware_rp2_heap_free_boot_bytes, firmware_rp2_heap_free_steady_bytes (also as
+  firmware_rp2_heap_free_bytes): the frozen firmware's free heap after its collection at
+  period 1 and the median over the second half of PERIODS offline periods, with what the
+  RAM littlefs takes added back (on a Pico the filesystem is in flash).
+
+The emulator is deterministic: one run of each is the figure (no host noise to take the best
+of). rp2040js models no XIP cache misses, so a real Pico takes at least these cycle counts.
+Figures are reported, never asserted.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools", "targets"))
+import rp2040js  # noqa: E402
+
+MPY_CROSS = os.path.join(
+    ROOT, "build", "targets", "src", "micropython-1.28.0", "mpy-cross", "build", "mpy-cross"
+)
+N = 5000  # round trips in the long loop, as bench/codec_roundtrip.py's default
+FRESH = 15
+PERIODS = 60
+
+# Runs on the board after a workload's source: `CALL` is the workload's call, as the bench
+# script's own loop writes it. The counter's low 30 bits are small ints (nothing allocated
+# inside a bracket); the long loop spans more than 2**30 cycles, hence the latched high part.
+MEASURE = (
+    """
+import gc, machine
+_C = %d
+def _cyc():
+    return machine.mem32[_C]
+def _fresh(k):
+    out = []
+    for _ in range(k):
+        gc.collect()
+        c = _cyc()
+        empty = (_cyc() - c) & 0x3FFFFFFF
+        gc.collect()
+        c = _cyc()
+        CALL
+        out.append(((_cyc() - c) & 0x3FFFFFFF) - empty)
+    out.sort()
+    return out[k // 2]
+def _loop(n):
+    gc.collect()
+    lo = machine.mem32[_C]
+    hi = machine.mem32[_C + 4]
+    for _ in range(n):
+        CALL
+    lo2 = machine.mem32[_C]
+    hi2 = machine.mem32[_C + 4]
+    return ((hi2 - hi) * 0x40000000 + lo2 - lo) // n
+"""
+    % rp2040js.CYCLES
+)
+
+OURS = {
+    "script": "codec_roundtrip.py",
+    "files": [("lib", "coap/__init__.py"), ("lib", "coap/message.py")],
+    "setup": "enc = Encoder()\nmsg = Message()\nmv = memoryview(enc.buf)\n"
+    "p = roundtrip(enc, msg, mv)\n"
+    "assert len(enc) == 113 and p == PAYLOAD and msg.opts(11) == list(PATH)\n"
+    "assert __import__('coap.message').message.__file__ == 'coap/message.mpy'\n",  # not frozen
+    "call": "roundtrip(enc, msg, mv)",
+}
+THEIRS = {
+    "script": "microcoapy_roundtrip.py",
+    "setup": "buf, q = roundtrip()\n"
+    "assert len(buf) == 113 and bytes(q.payload) == PAYLOAD and len(q.options) == 4\n",
+    "call": "roundtrip()",
+}
+
+
+def _compile(files, dest):
+    """[(board path, .mpy bytes)] of [(base dir, path under it)], armv6m, -O2."""
+    out = []
+    for base, rel in files:
+        mpy = os.path.join(dest, rel[:-3] + ".mpy")
+        os.makedirs(os.path.dirname(mpy), exist_ok=True)
+        cmd = [MPY_CROSS, "-O2", "-march=armv6m", "-o", mpy, rel]
+        subprocess.run(cmd, cwd=base, check=True)
+        with open(mpy, "rb") as f:
+            out.append((rel[:-3] + ".mpy", f.read()))
+    return out
+
+
+def _bench_source(script):
+    """The bench script's definitions without its closing main() (the unix-port timing)."""
+    with open(os.path.join(ROOT, "bench", script)) as f:
+        src = f.read()
+    return src[: src.rindex("\nmain()")] + "\n"
+
+
+def roundtrip_cycles(work, files):
+    """(long-loop cycles, fresh cycles) per round trip of work, its modules from files."""
+    with tempfile.TemporaryDirectory() as tmp, rp2040js.Emulator() as mcu:
+        mcu.ramfs(512, 96)
+        mpys = _compile(files, tmp)
+        for d in sorted({os.path.dirname(p) for p, _ in mpys} - {""}):
+            mcu.exec("import os\nos.mkdir(%r)" % d)
+        for path, data in mpys:
+            mcu.put(path, data)
+        if work is THEIRS:  # its package imports socket for its client; RPI_PICO has none
+            mcu.put("socket.py", "# a placeholder: microcoapy/__init__ imports it\n")
+        mcu.exec(_bench_source(work["script"]) + work["setup"], timeout=120)
+        # the code is loaded: the RAM disk goes, the heap is a Pico's again
+        mcu.exec("import os, gc\nos.umount('/')\ndel _ramfs\ngc.collect()")
+        mcu.exec(MEASURE.replace("CALL", work["call"]))
+        fresh = mcu.eval("_fresh(%d)" % FRESH, timeout=300)
+        loop = mcu.eval("_loop(%d)" % N, timeout=900)
+    return loop, fresh
+
+
+def firmware_heap():
+    """(free at period 1, steady free, free at the REPL after boot, RAM disk bytes)."""
+    cfg = {"server": "coap://127.0.0.1", "activation_code": "bench", "period_s": 1,
+           "max_periods": PERIODS, "outbox_max": PERIODS + 10}  # fmt: skip
+    with rp2040js.Emulator() as mcu:
+        bare = mcu.eval("__import__('gc').collect() or __import__('gc').mem_free()")
+        mcu.ramfs(256, 160, readsize=64, progsize=64)
+        disk = mcu.eval("_ramfs.heap")
+        mcu.put("config.json", json.dumps(cfg))
+        with open(os.path.join(ROOT, "main.py")) as f:
+            mcu.put("main.py", f.read())
+        mcu.set_rtc()
+        out = mcu.exec("import main", timeout=600)
+    free = [int(w[len("heap_free=") :]) for w in out.split() if w.startswith("heap_free=")]
+    if len(free) != PERIODS:
+        raise RuntimeError("cores_rp2: the firmware ran %d periods:\n%s" % (len(free), out))
+    return free[0], int(statistics.median(free[PERIODS // 2 :])), bare, disk
+
+
+def _figure(name, value, unit, note):
+    return {"name": name, "value": value, "unit": unit, "note": note}
+
+
+def run():
+    gone = rp2040js.missing() + ([] if os.access(MPY_CROSS, os.X_OK) else [MPY_CROSS])
+    if gone:
+        print("# rp2040 figures skipped: %s missing (make targets)" % ", ".join(gone),
+              file=sys.stderr)  # fmt: skip
+        return []
+    figures = []
+    first, steady, bare, disk = firmware_heap()
+    note = ("frozen firmware, %d offline periods, RAM littlefs's %d bytes added back; the port "
+            "alone: %d bytes free after boot" % (PERIODS, disk, bare))  # fmt: skip
+    figures += [
+        _figure("firmware_rp2_heap_free_boot_bytes", first + disk, "bytes", note + "; period 1"),
+        _figure("firmware_rp2_heap_free_steady_bytes", steady + disk, "bytes", note),
+        _figure("firmware_rp2_heap_free_bytes", steady + disk, "bytes", note + "; steady"),
+    ]
+    loop, fresh = roundtrip_cycles(OURS, OURS["files"])
+    how = "lib/coap as armv6m .mpy, rp2040js cycles"
+    figures += [
+        _figure("codec_roundtrip_rp2040_cycles", loop, "cycles", how + ", loop of %d" % N),
+        _figure("codec_roundtrip_rp2040_fresh_cycles", fresh, "cycles", how + ", after gc"),
+    ]
+    mc_dir = os.environ.get("MICROCOAPY")
+    if mc_dir:
+        pkg = os.path.join(mc_dir, "microcoapy")
+        files = [(mc_dir, "microcoapy/" + f) for f in sorted(os.listdir(pkg)) if f[-3:] == ".py"]
+        mloop, mfresh = roundtrip_cycles(THEIRS, files)
+        how = "microCoAPy as armv6m .mpy, rp2040js cycles"
+        figures += [
+            _figure("microcoapy_roundtrip_rp2040_cycles", mloop, "cycles", how + ", loop"),
+            _figure("microcoapy_roundtrip_rp2040_fresh_cycles", mfresh, "cycles", how),
+            _figure("speedup_rp2040", round(mloop / loop, 2), "x", "long loops, theirs / ours"),
+        ]
+    return figures
+
+
+def summary(by):
+    """bench/run.py's summary line of these figures ({name: figure})."""
+    if "codec_roundtrip_rp2040_cycles" not in by:
+        return "(rp2040 figures: make targets builds the rp2 image they need)"
+    s = "RP2040 (rp2040js): codec round trip %d cycles in a loop, %d after gc" % (
+        by["codec_roundtrip_rp2040_cycles"]["value"],
+        by["codec_roundtrip_rp2040_fresh_cycles"]["value"],
+    )
+    if "speedup_rp2040" in by:
+        s += "; microCoAPy %d (%.1fx)" % (
+            by["microcoapy_roundtrip_rp2040_cycles"]["value"],
+            by["speedup_rp2040"]["value"],
+        )
+    return s + "; firmware free heap %d bytes at period 1, %d steady" % (
+        by["firmware_rp2_heap_free_boot_bytes"]["value"],
+        by["firmware_rp2_heap_free_steady_bytes"]["value"],
+    )

@@ -1,0 +1,34 @@
+# Raspberry Pi Pico (RP2040, no radio): the board interface of boards/unix.py on the plain
+# Pico, whose image (RPI_PICO) has no `network` module. The chip is the Pico W's, so the die
+# temperature (ADC input 4), the reset causes, the RP2040 watchdog limit, the BOOTSEL safe
+# button and "no deep sleep with a watchdog" are boards/picow.py's; what differs is the
+# wiring (the LED is on GP25, not on the radio chip) and that there is no network at all:
+# has_wifi is False, so the application neither asks for WiFi nor needs a wifi section in
+# config.json, and with no `socket` module its readings all go to the outbox.
+#
+# The wall clock: without a network there is no NTP. The RTC counts from 2021 at power-on
+# (not set: time_ms() is None) until something outside sets it, e.g. `mpremote rtc --set`
+# from a host; it then keeps time until the next power cycle.
+from boards.picow import Board as _PicoW
+
+
+class Board(_PicoW):
+    name = "pico"
+    has_wifi = False
+    LED_PIN = 25  # GP25, the green LED next to the USB socket
+
+    def sync_clock(self, host=None):
+        """No network, no NTP: True only when the RTC was set from outside."""
+        return self.time_ms() is not None
+
+    def wifi_start(self, ssid, password, country=None):
+        raise OSError("the Pico has no radio")
+
+    def wifi_up(self):
+        return False
+
+    def wifi_status(self):
+        return "off"
+
+    def wifi_stop(self):
+        pass
