@@ -17,12 +17,19 @@ setup: $(STAMP)
 
 include tools/targets/targets.mk
 
-$(STAMP): requirements-dev.txt $(NPM_DIR)/package.json
+# Debian packages the tests run, command:package, each installed when its command is missing:
+# libcoap's servers, and the DNS and NTP peers of app.dns and app.ntp (dnsmasq-base: the
+# program without the system service of `dnsmasq`).
+APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony
+
+$(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	command -v coap-server-notls >/dev/null || { \
+	missing=$$(for t in $(APT_TOOLS); do \
+	  PATH=$$PATH:/usr/sbin:/sbin command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
+	test -z "$$missing" || { \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcoap3-bin; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; }
 	cd $(NPM_DIR) && npm install --no-audit --no-fund --silent
 	touch $@
 
