@@ -21,17 +21,21 @@ import procs
 import pytest
 import targets
 from coap_servers import free_udp_port
-from fw_harness import ROOT, run_mp
+from fw_harness import ROOT, micropython_for
 
 SLACK = 80  # ms past timeout_ms a call may take (a loaded 2-core host)
 T = 400  # timeout_ms of the calls that wait it out
 ETIMEDOUT = 110
 
 
-def call(port, *args):
-    """One call in a fresh interpreter of the port: its JSON result ({"ok"} or {"err",
-    "args"}, and "ms")."""
-    return json.loads(run_mp("dns_ntp.py", *args, timeout=60, port=port).splitlines()[-1])
+def call(port, *args, env=None):
+    """One call in a fresh interpreter of the port (with env added to its environment): its
+    JSON result ({"ok"} or {"err", "args"}, and "ms")."""
+    argv = [micropython_for(port), os.path.join(ROOT, "host_tests", "fw_mp", "dns_ntp.py")]
+    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "lib") + ":.frozen", **(env or {}))
+    p = procs.run(argv + [str(x) for x in args], env=env, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout.splitlines()[-1])
 
 
 def timed_out(r, err="OSError", args=(ETIMEDOUT,)):
@@ -208,8 +212,9 @@ JUNK = {
     "wrong-id-nxdomain": lambda q: reply(q, rcode=3, qid=q[0] << 8 ^ q[1] ^ 0x8000),
     "query-echo": lambda q: q,  # QR 0
     "opcode-status": lambda q: reply(q, rr(PTR_Q, 1, a("6.6.6.6")), flags=0x9180),
+    # a name as long as ours, so that its answers parse at the same offsets
     "other-question": lambda q: reply(
-        q, rr(PTR_Q, 1, a("6.6.6.6")), question=name("other.test") + b"\0\1\0\1"
+        q, rr(PTR_Q, 1, a("6.6.6.6")), question=name("otherone.test") + b"\0\1\0\1"
     ),
     "qtype-aaaa": lambda q: reply(q, question=q[12:-4] + b"\0\x1c\0\1"),
     "two-questions": lambda q: reply(q)[:4] + b"\0\2" + reply(q)[6:] + q[12:],
@@ -289,15 +294,16 @@ def ptr(off):
 def _chain(q):
     # www.thething.test -> CNAME edge.cdn.test -> CNAME a.edge.cdn.test -> A 10.0.0.9, in
     # the order: a decoy A of another name, the A, then the CNAMEs (last hop first), with
-    # names compressed as a server does: into the middle of an earlier name, and a pointer
-    # to a pointer
+    # names compressed as a server does: into the middle of an earlier name, and pointers
+    # to a pointer (in a CNAME's data, and in an owner with a record after it)
     decoy = rr(name("decoy.test"), 1, a("6.6.6.6"))
     o_a = len(q) + len(decoy)  # the A's owner, a.edge.cdn.test; edge.cdn.test at o_a + 2
     a_rr = rr(name("a.edge.cdn.test"), 1, a("10.0.0.9"))
     o2 = o_a + len(a_rr)  # edge.cdn.test CNAME a.<its own owner, a pointer>
     c2 = rr(ptr(o_a + 2), 5, b"\x01a" + ptr(o2))
+    x_rr = rr(b"\x01x" + ptr(o2), 1, a("6.6.6.6"))  # x.edge.cdn.test, a decoy
     c1 = rr(PTR_Q, 5, ptr(o_a + 2))  # www.thething.test CNAME edge.cdn.test
-    return reply(q, decoy, a_rr, c2, c1)
+    return reply(q, decoy, a_rr, c2, x_rr, c1)
 
 
 def test_dns_cname_chain_and_compression(fw_port):
@@ -508,6 +514,30 @@ def test_ntp_eras(fw_port, unix_s):
     with FakeUDP(once(lambda q: ntp_reply(q, t3=ntp_ts(unix_s) + frac))) as srv:
         r = ntp(fw_port, srv)
     assert 0 <= r.get("ok", 0) - (unix_s * 1000 + 500) < SLACK, r  # + half the round trip
+
+
+# -- ticks wrapping during a call ------------------------------------------------------------
+
+
+def test_deadlines_across_the_ticks_wrap(fw_port):
+    """ticks_ms() starts T/2 before it wraps (i386: at 2**30 ms, as on a board; the clock
+    hook of `make targets`): the deadline and the retransmissions fall after the wrap."""
+    env = targets.clock_env(fw_port, ticks_ms=targets.WRAP - T // 2)
+    junk = lambda q, n: [(0.02, b"junk", "main")]  # noqa: E731 - wakes the wait each time
+    with FakeUDP(junk) as srv:
+        timed_out(call(fw_port, "dns", "thething.test", "127.0.0.1", srv.port, T, env=env))
+    t = [round((x - srv.requests[0][0]) * 1000) for x, _ in srv.requests]
+    assert len(t) == 3 and abs(t[1] - T / 4) < 50 and abs(t[2] - T / 2) < 50, t
+    with FakeUDP(lambda q, n: [(0, answer(q), "main")] if n == 2 else []) as srv:
+        r = call(fw_port, "dns", "thething.test", "127.0.0.1", srv.port, T, env=env)
+    assert r.get("ok") == "10.0.0.7" and T / 2 - 5 <= r["ms"] < T / 2 + SLACK, r
+    with FakeUDP(lambda q, n: []) as srv:
+        timed_out(call(fw_port, "ntp", "127.0.0.1", srv.port, T, env=env))
+    D = 0.3  # the answer comes after the wrap; the round trip is measured across it
+    with FakeUDP(lambda q, n: [(D, ntp_reply(q, t3=ntp_ts(time.time() + D)), "main")]) as srv:
+        r = call(fw_port, "ntp", "127.0.0.1", srv.port, T, env=env)
+    want = (srv.requests[0][0] - time.monotonic() + time.time() + D + D / 2) * 1000
+    assert abs(r.get("ok", 0) - want) < 40, (r, want)
 
 
 # -- CPython: the modules import and work there too (coap._host) ----------------------------
