@@ -19,9 +19,10 @@ _ENOMEM = const(12)  # lwIP out of pbufs: the request is lost, as on the air
 _CAP = const(1 << 28)  # a deadline ticks_add() takes on a 32-bit port
 _LEN = const(48)  # RFC 5905 §7.3: the header; extension fields and a MAC may follow
 _MAX = const(128)
-# Plausible times, ms since 1970: from 2024-01-01 to 2100-01-01
-_MIN_MS = 1704067200000
-_MAX_MS = 4102444800000
+_UNIX = const(2208988800)  # s from the NTP epoch (1900) to 1970 (RFC 5905 §6)
+# Plausible times, ms since 1970: from 2024-01-01 to 2100-01-01 (const: folded, no RAM)
+_MIN_MS = const(1704067200000)
+_MAX_MS = const(4102444800000)
 
 
 def query(server, timeout_ms, port=123):
@@ -107,7 +108,7 @@ def _time(d, rtt):
     s = t3 >> 32
     if s < 0x80000000:  # RFC 5905 §6: era 1 begins at 2036-02-07 06:28:16 UTC
         s += 0x100000000
-    ms = (s - 2208988800) * 1000 + ((t3 & 0xFFFFFFFF) * 1000 >> 32)  # from 1900 to 1970
+    ms = (s - _UNIX) * 1000 + ((t3 & 0xFFFFFFFF) * 1000 >> 32)
     if not _MIN_MS <= ms < _MAX_MS:
         raise ValueError("NTP implausible time (%d s since 1970)" % (ms // 1000))
     # RFC 4330 §5: the round trip less the server's hold time (t3 - t2, modulo 2**64 across
