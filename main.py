@@ -7,6 +7,21 @@ import sys
 import boards
 
 board = None
+
+
+def interrupted():
+    # The watchdog cannot be stopped: say how long the REPL lasts, and how to keep it.
+    left = board.wdt_left() if board else None
+    if left is None:
+        print("main.py: interrupted")
+    else:
+        print(
+            "main.py: interrupted; the watchdog resets the board in %d s. To stay at the "
+            "REPL: mpremote exec \"open('SAFE','w').close()\" + reset (safe mode starts "
+            "no watchdog; mpremote rm :SAFE + reset to run again)" % max(0, left // 1000)
+        )
+
+
 try:
     if not boards.boot():  # boot.py decided (or, under `make sim`, decides now)
         board = boards.load()
@@ -17,7 +32,7 @@ try:
 
         app.main(board)
 except KeyboardInterrupt:
-    print("main.py: interrupted")
+    interrupted()
 except Exception as e:
     sys.print_exception(e)
     e = None
@@ -26,7 +41,7 @@ except Exception as e:
 
         crashed(board or boards.load())
     except KeyboardInterrupt:
-        print("main.py: interrupted")
+        interrupted()
     except Exception as e2:  # no app, no board: reset the plain way, slowly
         sys.print_exception(e2)
         import time

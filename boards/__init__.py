@@ -20,7 +20,12 @@ def load():
     if _board is None:
         p = sys.platform
         if p == "esp32":
-            from boards import esp32 as m
+            import os
+
+            if "ESP32C3" in os.uname().machine:
+                from boards import esp32c3 as m
+            else:
+                from boards import esp32 as m
         elif p == "rp2":
             try:
                 import network  # noqa: F401 - in the Pico W's image, not in the plain Pico's
@@ -35,7 +40,23 @@ def load():
         else:
             from boards import unix as m
         _board = m.Board()
+        _board.cause = _marked(_board.cause)
     return _board
+
+
+def _marked(cause):
+    # A reset the firmware asked for (app.crash) leaves its reason in the file "resetby":
+    # on a Pico W machine.reset() is a watchdog reset too, which would make a crash look
+    # like a hang. A power-on or a deep-sleep wake does not take it.
+    try:
+        import os
+
+        with open("resetby") as f:
+            why = f.read()
+        os.remove("resetby")
+    except OSError:
+        return cause
+    return cause if cause in ("power-on", "deepsleep") else why
 
 
 def boot():

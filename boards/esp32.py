@@ -1,4 +1,5 @@
-# ESP32 (classic, S2, S3, C3, ...): the board interface of boards/unix.py on real hardware.
+# ESP32 (classic, S2, S3; the C3 in boards/esp32c3.py): the board interface of
+# boards/unix.py on real hardware.
 # What it shares with the Pico W (WiFi, clock, LED, watchdog) is boards/mcu.py; here are the
 # wiring, the limits, the die temperature and deep sleep with RTC memory.
 import machine
@@ -21,7 +22,7 @@ class Board(Mcu):
     }
     wdt_min_ms = 1000
     wdt_max_ms = 60000
-    wdt_default_ms = 30000  # long enough for a slow DNS lookup (blocking, no deadline)
+    wdt_default_ms = 30000
     can_deepsleep = True
 
     def _temperature(self):

@@ -1,5 +1,5 @@
 # What the microcontroller boards (boards/esp32.py, boards/picow.py, boards/pico.py) share:
-# the WiFi station, the NTP clock, the sensor list, LED, watchdog, sleep and the safe pin,
+# the WiFi station, the clock, the sensor list, LED, watchdog, sleep and the safe pin,
 # over the `machine` and `network` modules, each hardware object built lazily on first use
 # (no `network` on the plain Pico, whose board has has_wifi False). A board module subclasses
 # Mcu and sets its wiring and limits as class attributes; the interface is documented in
@@ -33,12 +33,15 @@ class Mcu:
     LED_PIN = None
     SAFE_PIN = None
     CAUSES = {}  # {machine.*_RESET: name}
+    COUNTRY = False  # network.country() sets the radio's channel plan (Pico W; not ESP32)
     wdt_min_ms = 1
     wdt_max_ms = 8000
 
     _wlan = _led = _wdt = None
     _stat = None  # {STAT_ value: name}, built on the first wifi_status()
     _synced = False
+    _wdt_ms = _fed = 0
+    t0 = 0  # ticks at the reset: they start at 0
 
     def __init__(self):
         self.uid = machine.unique_id().hex()
@@ -48,7 +51,7 @@ class Mcu:
 
     def _w(self, country):
         if self._wlan is None:
-            if country and hasattr(network, "country"):
+            if country and self.COUNTRY:
                 try:
                     network.country(country)  # before active(True): the radio's channel plan
                 except (OSError, ValueError):
@@ -114,18 +117,17 @@ class Mcu:
             return time.time_ns() // 1000000 + _EPOCH * 1000
         return (time.time() + _EPOCH) * 1000
 
-    def sync_clock(self, host=None):
-        """NTP (UDP, 1 s timeout inside ntptime). True when the clock is valid after it."""
-        import ntptime
+    def set_time(self, ms):
+        """Set the RTC to ms since 1970 UTC (app.link's NTP)."""
+        t = time.gmtime(ms // 1000 - _EPOCH)
+        machine.RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], ms % 1000 * 1000))
+        self._synced = True
 
-        if host:
-            ntptime.host = host
-        try:
-            ntptime.settime()  # sets the RTC to UTC
-            self._synced = True
-        except (OSError, OverflowError):
-            pass
-        return self.time_ms() is not None
+    def dns_server(self):
+        """(address, port) of the DNS server DHCP gave, or None (not connected)."""
+        if self._wlan is None or not self._wlan.isconnected():
+            return None
+        return (self._wlan.ifconfig()[3], 53)
 
     # -- LED, watchdog, sleep, reset, safe pin -------------------------------------------------
 
@@ -137,11 +139,20 @@ class Mcu:
     def watchdog(self, timeout_ms):
         timeout_ms = max(self.wdt_min_ms, min(timeout_ms, self.wdt_max_ms))
         self._wdt = machine.WDT(timeout=timeout_ms)
+        self._wdt_ms = timeout_ms
+        self._fed = time.ticks_ms()
         return timeout_ms
 
     def feed(self):
         if self._wdt is not None:
             self._wdt.feed()
+            self._fed = time.ticks_ms()
+
+    def wdt_left(self):
+        """ms until the watchdog resets the board unless fed, None when it was not started."""
+        if self._wdt is None:
+            return None
+        return self._wdt_ms - time.ticks_diff(time.ticks_ms(), self._fed)
 
     def sleep_ms(self, ms):
         if ms > 0:

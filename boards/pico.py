@@ -17,10 +17,6 @@ class Board(_PicoW):
     has_wifi = False
     LED_PIN = 25  # GP25, the green LED next to the USB socket
 
-    def sync_clock(self, host=None):
-        """No network, no NTP: True only when the RTC was set from outside."""
-        return self.time_ms() is not None
-
     def wifi_start(self, ssid, password, country=None):
         raise OSError("the Pico has no radio")
 

@@ -15,6 +15,7 @@ class Board(Mcu):
         getattr(machine, "WDT_RESET", -3): "watchdog",
     }
     power_save = False  # the CYW43's power save delays replies by hundreds of ms
+    COUNTRY = True  # network.country() before active(True) sets the CYW43's channel plan
     wdt_max_ms = 8388  # RP2040 hardware limit
     wdt_default_ms = 8000
     # rp2's deepsleep() is lightsleep + reset, and a watchdog timeout during lightsleep can

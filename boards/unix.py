@@ -2,15 +2,20 @@
 # board (tools/vboard), whose `machine` adds reset, WDT, deepsleep and unique_id.
 #
 # The board interface, the same in boards/esp32.py and boards/picow.py:
-#   name, uid, cause (reset cause), has_wifi, simulated (keys of made-up values),
+#   name, uid, cause (reset cause), t0 (ticks at the reset), has_wifi, simulated (keys of
+#   made-up values),
 #   wdt_default_ms, can_deepsleep, config_wait_s (re-read a broken config.json this
 #   often; None: exit with status 2)
 #   sensors() -> [(key, value)]        temperature, heap_free, rssi (when connected)
 #   time_ms() -> int | None            wall clock, ms since 1970 UTC; None: not set yet
-#   sync_clock(host) -> bool           NTP; True when the clock is set (boards with has_wifi)
+#   set_time(ms)                       set it (app.link's NTP; boards with has_wifi)
+#   dns_server() -> (ip, port) | None  the DNS server to ask (None: the port's getaddrinfo)
 #   led(on)                            the board LED
 #   watchdog(ms) -> ms, feed()         the hardware watchdog (cannot be stopped)
+#   wdt_left() -> ms | None            until it resets the board unless fed
 #   sleep_ms(ms), deepsleep(ms), rtc_memory([bytes]), reset()
+#                                      (app.crash leaves a file "resetby" before reset():
+#                                      boards.load() names the next boot's cause by it)
 #   safe_pin() -> bool                 the safe-mode pin is held low
 #   wifi_start(ssid, password, country), wifi_up(), wifi_status(), wifi_stop()
 #                                      boards with has_wifi only (not here)
@@ -37,6 +42,7 @@ class Board:
     config_wait_s = 5 if _VB else None
 
     def __init__(self):
+        self.t0 = time.ticks_ms()  # ticks at the reset (the interpreter's start, nearly)
         self.n = 0
         self.wdt = None
         self.wdt_ms = 0
@@ -51,7 +57,18 @@ class Board:
             self.uid = "%08x" % (hash(os.getcwd()) & 0xFFFFFFFF)  # the flash directory's
             self.cause = "power-on"
 
+    def _bark(self):
+        # Plain unix: the software watchdog, as a board's would, resets when it is not fed
+        # in time (checked at each call of the loop's: a sample, a sleep, a feed).
+        if self.wdt_ms and not self.wdt:
+            late = time.ticks_diff(time.ticks_ms(), self.fed)
+            if late > self.wdt_ms:
+                self.late += 1
+                print("WDT: not fed for %d ms (timeout %d ms): reset" % (late, self.wdt_ms))
+                sys.exit(3)
+
     def sensors(self):
+        self._bark()
         n = self.n = self.n + 1
         return [
             ("temperature", 21.5 + n % 7 / 10),
@@ -62,12 +79,23 @@ class Board:
     def time_ms(self):
         return time.time_ns() // 1000000
 
+    def set_time(self, ms):
+        raise OSError("the host's clock")
+
+    def dns_server(self):
+        """FW_DNS=ip:port (tests: a DNS server of theirs), else None (getaddrinfo)."""
+        d = os.getenv("FW_DNS")
+        if not d:
+            return None
+        ip, port = d.rsplit(":", 1)
+        return (ip, int(port))
+
     def led(self, on):
         print("LED", "on" if on else "off", "(simulated)")
 
     def watchdog(self, ms):
-        """The virtual board's machine.WDT; on plain unix a software one that reports the
-        feeds that came too late (a blocking call longer than the timeout)."""
+        """The virtual board's machine.WDT; on plain unix a software one, which prints
+        "WDT: ..." and resets (exits with status 3) when not fed within ms."""
         if _VB:
             self.wdt = machine.WDT(timeout=ms)
         self.wdt_ms = ms
@@ -77,15 +105,16 @@ class Board:
     def feed(self):
         if self.wdt:
             self.wdt.feed()
-        elif self.wdt_ms:
-            now = time.ticks_ms()
-            late = time.ticks_diff(now, self.fed)
-            if late > self.wdt_ms:
-                self.late += 1
-                print("WDT: fed after %d ms (timeout %d ms)" % (late, self.wdt_ms))
-            self.fed = now
+        self._bark()
+        self.fed = time.ticks_ms()
+
+    def wdt_left(self):
+        if not self.wdt_ms:
+            return None
+        return self.wdt_ms - time.ticks_diff(time.ticks_ms(), self.fed)
 
     def sleep_ms(self, ms):
+        self._bark()
         time.sleep_ms(ms)
 
     def deepsleep(self, ms):

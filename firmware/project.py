@@ -6,6 +6,14 @@ package("app", base_path="../lib")
 # boards.load() picks the module of the running port; the others are never imported.
 package(
     "boards",
-    files=("__init__.py", "esp32.py", "picow.py", "pico.py", "unix.py", "mcu.py"),
+    files=(
+        "__init__.py",
+        "esp32.py",
+        "esp32c3.py",
+        "picow.py",
+        "pico.py",
+        "unix.py",
+        "mcu.py",
+    ),  # fmt: skip
     base_path="..",
 )

@@ -67,9 +67,10 @@ class Period:
         return "<#%d %s %s>" % (self.n, self.datetime, self.outcome)
 
 
-def build_firmware(dest, arch="x64"):
-    """Compile the firmware to .mpy (-O2, like `make mpy BOARD=unix ARCH=arch`) into dest,
-    which then holds app/, coap/, thethings/, boards/ and main.mpy. Returns dest."""
+def build_firmware(dest, arch="x64", opt=3):
+    """Compile the firmware to .mpy (-O3 as deployed, like `make mpy BOARD=unix ARCH=arch`)
+    into dest, which then holds app/, coap/, thethings/, boards/ and main.mpy. Returns
+    dest."""
     jobs = []
     lib = os.path.join(ROOT, "lib")
     for top in ("coap", "thethings", "app"):
@@ -84,7 +85,8 @@ def build_firmware(dest, arch="x64"):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         # the source's path as `make mpy` gives it (relative): the .mpy stores it, and the
         # board keeps it in RAM (a qstr, for tracebacks)
-        subprocess.run([MPY_CROSS, "-O2", "-march=" + arch, "-o", out, rel], cwd=cwd, check=True)
+        argv = [MPY_CROSS, "-O%d" % opt, "-march=" + arch, "-o", out, rel]
+        subprocess.run(argv, cwd=cwd, check=True)
     return str(dest)
 
 

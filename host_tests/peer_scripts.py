@@ -335,9 +335,10 @@ def test_observe_reregister_then_cancel(peer):
     a.opt.observe = 10
     a.opt.max_age = 1
     peer.send(a)
-    r = peer.recv(5.0)  # after Max-Age + margin: the same registration again
-    assert r.msg.opt.observe == 0 and r.msg.token == tok, r
+    r = peer.recv(5.0)  # after Max-Age + margin: the same registration again, new token
+    assert r.msg.opt.observe == 0 and r.msg.token != tok, r
     assert r.t - peer.received[0].t >= 1.15
+    tok = r.msg.token
     a = peer.answer(r, CONTENT, b"again")
     a.opt.observe = 11
     a.opt.max_age = 60
@@ -447,11 +448,16 @@ def test_wrap_observe_reregistration(peer):
     r2 = peer.recv(3.0)  # RFC 7641 §3.3.1: re-registered after Max-Age + margin
     gap = r2.t - r.t
     assert 1.25 <= gap <= 1.8, gap
-    assert r2.msg.opt.observe == 0 and r2.msg.token == r.msg.token
+    assert r2.msg.opt.observe == 0 and r2.msg.token != r.msg.token, "a fresh token"
     a = peer.answer(r2, CONTENT, b"v2")
     a.opt.observe = 2
     a.opt.max_age = 60
     peer.send(a)
+    old = peer.answer(r, CONTENT, b"old stream", mtype=CON, mid=0x5A5A)  # late, old token
+    old.opt.observe = 7
+    peer.send(old)
+    rst = peer.recv(1.0)
+    assert rst.msg.mtype == RST and rst.msg.mid == 0x5A5A, rst  # RFC 7641 §3.6
     peer.quiet(0.8)
 
 

@@ -119,23 +119,44 @@ def test_unknown_field_is_reported_not_fatal(sim, firmware):
     assert 'unknown field "perod_s" ignored' in fw.output()
 
 
-def test_refused_activation_is_reported_and_retried_with_backoff(sim, firmware):
+def test_refused_activation_is_reported_once_and_retried_rarely(sim, firmware):
+    # A refused code (4.00 "Error creating thing": unknown or spent) is reported once with
+    # the server's message and tried again after 1 h (doubling to 12 h), not at the write
+    # backoff: sampling goes on meanwhile, the readings wait in the outbox.
     cfg = fast_config(sim.url, "not-a-code", period_s=0.05, retry_min_s=0.1, retry_max_s=0.8)
     fw = firmware(cfg)
-    fw.wait_for(lambda: len(activations(sim)) >= 5, timeout=20)
-    time.sleep(0.3)
+    fw.wait_period(40, timeout=20)
     fw.kill()
-    refusals = fw.grep("activation refused")
-    assert refusals and "Error creating thing (4.00)" in refusals[0], fw.tail()
+    eq = len(activations(sim)), len(fw.grep("activation refused"))
+    assert eq == (1, 1), (eq, fw.tail())
+    assert "activation refused: Error creating thing (4.00)" in fw.output()
+    assert fw.grep("activation: retry in 3") and not os.path.exists(fw.flash + "/token")
+    assert fw.periods()[-1].outbox >= 30 and "Traceback" not in fw.output()
+    assert all("not activated" in p.outcome for p in fw.periods()[1:])
+
+
+def test_refused_activation_retried_after_hours(sim, fw_build, fw_port, tmp_path):
+    # The same in compressed time (the clock hook: 1 h of the firmware's in 2 s): tried at
+    # 0, after 1 h and 2 h more (each +25% at most), the message reported once.
+    import targets
+    from fw_harness import Firmware, micropython_for, write_config
+
+    flash = str(tmp_path / "flash")
+    # RFC timing, and a 1 h watchdog: 2 s of real time, room for the host's own hiccups
+    rfc = {"ack_timeout_ms": 2000, "ack_random_factor": 1.5, "max_retransmit": 4}
+    cfg = fast_config(sim.url, "not-a-code", period_s=60, watchdog_ms=3600000, coap=rfc)
+    write_config(flash, **cfg)
+    env = targets.clock_env(fw_port, speed=1800)
+    fw = Firmware(fw_build, flash, env=env, micropython=micropython_for(fw_port)).start()
+    try:
+        time.sleep(10.5)  # 5 h 15 min
+    finally:
+        fw.kill()
     times = [e["time"] for e in activations(sim)]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    # 100, 200, 400, 800, 800 ms (+ up to 25% jitter), rounded to the 50 ms periods
-    assert gaps[0] >= 0.08 and gaps[2] >= 0.35 and gaps[3] >= 0.7, gaps
-    assert all(g < 1.2 for g in gaps), gaps
-    assert not os.path.exists(os.path.join(fw.flash, "token"))
-    # sampling went on meanwhile: the readings wait in the outbox
-    assert fw.periods()[-1].outbox >= 10 and "Traceback" not in fw.output()
-    assert all("not activated" in p.outcome for p in fw.periods())
+    gaps = [(b - a) * 1800 / 3600 for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == 3, (gaps, fw.tail())
+    assert 0.95 < gaps[0] < 1.3 and 1.95 < gaps[1] < 2.6, gaps  # hours
+    assert len(fw.grep("activation refused")) == 1, fw.output()
 
 
 def test_safe_mode(sim, firmware, tmp_path):

@@ -24,6 +24,7 @@ def test_esp32_picow_and_pico_boards_over_fake_hardware(fw_port):
 def test_board_modules_compile_for_their_targets(tmp_path):
     for name, arch in (
         ("esp32", "xtensawin"),
+        ("esp32c3", "rv32imc"),
         ("picow", "armv6m"),
         ("pico", "armv6m"),
         ("mcu", "armv6m"),

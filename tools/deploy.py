@@ -19,10 +19,13 @@ import os
 import subprocess
 import sys
 
-BOARDS = ("esp32", "picow", "pico", "unix")
+BOARDS = ("esp32", "esp32c3", "picow", "pico", "unix")
 # The board modules a board's module imports: mcu.py (what the MCU boards share); the plain
 # Pico's is the Pico W's without the radio.
-_BASES = {"esp32": ["mcu.py"], "picow": ["mcu.py"], "pico": ["picow.py", "mcu.py"]}
+_BASES = {
+    "esp32": ["mcu.py"], "esp32c3": ["esp32.py", "mcu.py"], "picow": ["mcu.py"],
+    "pico": ["picow.py", "mcu.py"],
+}  # fmt: skip
 
 # Runs on the board before copying: make the target directories, and remove the deployed
 # packages (and .py twins of deployed modules) from /lib. Written for MicroPython.

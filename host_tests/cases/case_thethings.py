@@ -280,11 +280,13 @@ def test_resubscribe_after_outage(sim):
     ctl(sim, "outage", 2.0)  # nothing in or out for 2 s, well past keepAlive + 1 s
     t0 = ticks_ms()
     poll_until(t, lambda: False, 1400)
+    # silent past keepAlive + 1 s: the client re-registers (a fresh token), retransmitting
+    # through the outage; subscribed again once the server answers it
     assert not t.subscribed, "overdue after keepAlive + 1 s"
     assert poll_until(t, lambda: t.subscribed, 8000), t.last_error
     eq(ticks_diff(ticks_ms(), t0) > 1900, True, "only after the outage")
-    assert t.resubscribes >= 2, t.resubscribes  # at least one failed during the outage
-    assert retryable(t.last_error), repr(t.last_error)
+    assert t.resubscribes >= 1, t.resubscribes
+    assert t.last_error is None or retryable(t.last_error), repr(t.last_error)
     other = Thing(client(sim), t.token)
     other.write({"after": 1})
     assert poll_until(t, lambda: got == [1], 3000), got

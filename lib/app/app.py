@@ -2,24 +2,30 @@
 #
 # One period:
 #   1. sample: the board's sensors + uptime (+ dropped when it changed), stamped with the
-#      wall clock in ms (an int: board floats are single precision);
-#   2. network slot, until DL = next sample - guard: WiFi and NTP (app.link, boards only),
-#      the CoAP client (DNS once per boot) and activation (app.provision, once per device),
-#      then the write: the reading goes straight to the server when the outbox is empty,
-#      else (or when that fails) into the outbox, which is then flushed oldest first,
-#      several readings per request, while time remains; then the subscription (once);
-#   3. idle until the next sample: the subscription is polled (app.subscribe) or the board
-#      sleeps, in slices, feeding the watchdog.
-# Every request gets timeout_ms <= min(time left to DL, watchdog - 2 s), so no
-# retransmission, reconnect or outage delays a sample by more than a few ms; if something
-# still overruns by a period, the missed samples are skipped (stats "skipped").
+#      wall clock in ms (an int: board floats are single precision); without a clock yet the
+#      reading is held in RAM (16 at most) and dated when the clock is set;
+#   2. the network, until the slot ends (the next sample minus a guard): WiFi and NTP
+#      (app.link, boards with a radio), the CoAP client and activation (app.provision), the
+#      outbox flushed oldest first, several readings a request, then this reading: written,
+#      or queued in the outbox when that cannot be done; then the subscription (once);
+#   3. idle until the next sample: the client polled (notifications, an activation's
+#      retransmissions) or the board asleep, in slices.
 #
-# RAM: a .mpy's code lives in the heap (64 KB for the whole firmware on the 64-bit unix port,
-# host_tests/test_firmware_heap.py), so this module holds only what every period runs. Code
-# needed once, or only with some options or boards, is in modules imported only then:
-# app.start (this App's set-up), app.config, app.provision (unloaded after use),
-# app.subscribe, app.link, app.sleep. A period's garbage is kept small too: no per-period
-# objects beyond the reading and its request, terse log lines.
+# One owner of time (left(), feed()): every blocking step (a WiFi wait, DNS, NTP, a CoAP
+# exchange, a sleep slice) gets the time left until the earlier of the slot's end and the
+# watchdog's (its last feed plus its timeout, minus a margin), and the watchdog is fed
+# between steps only if the last one kept to that: a step that hangs past it leaves the
+# watchdog to reset the board. No path can outlast the watchdog, no network delays a sample.
+#
+# Ticks wrap at 2**30 ms (12.4 days) and ticks_diff orders two stamps only within ±6.2 days:
+# every timer (the backoffs, the NTP re-sync) is looked at each period (at most a day) and
+# cleared once it ran out, so no stamp is kept long enough to be misread, whatever the
+# outage.
+#
+# RAM: a .mpy's code lives in the heap, so this module holds only what every period runs;
+# code needed once, or only with some options or boards, is in modules imported only then
+# (app.start, app.config, app.provision: unloaded after use; app.subscribe, app.link,
+# app.sleep). A period's garbage is kept small too.
 import gc
 from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
@@ -51,7 +57,7 @@ def _payload(batch):
 
 
 class Backoff:
-    """Retry delay doubling from lo to hi ms, plus up to 25% random jitter."""
+    """Retry delay doubling from lo to hi ms (at most a day), plus up to 25% jitter."""
 
     def __init__(self, lo, hi):
         self.lo = lo
@@ -60,7 +66,10 @@ class Backoff:
         self.due = None
 
     def ready(self):
-        return self.due is None or ticks_diff(ticks_ms(), self.due) >= 0
+        # (clears a due time once it passed: called every period, a stamp never gets old)
+        if self.due is not None and ticks_diff(ticks_ms(), self.due) >= 0:
+            self.due = None
+        return self.due is None
 
     def fail(self):
         from os import urandom
@@ -76,8 +85,9 @@ class Backoff:
 
 class App:
     # Built by app.start.setup() (start-up code, unloaded after): board, cfg, log, store,
-    # period_ms, token, client, thing, addr, sub, reported, link, subs, the backoffs b_net
-    # and b_write, n, stats, up, up_t, max_block, slice_ms.
+    # period_ms, token, client, thing, act, addr, sub, reported, held, link, subs, the
+    # backoffs and timers, n, stats, up, up_t, wdt, margin, dl, fed, why, refused,
+    # token_saved.
     def __init__(self, board, cfg, log=print):
         from app.start import setup
 
@@ -119,21 +129,45 @@ class App:
         self.log("stats " + dumps(st))
         return st
 
+    # -- time: one owner -----------------------------------------------------------------
+
+    def left(self):
+        """ms the next blocking step may take: until the slot ends or the watchdog would."""
+        now = ticks_ms()
+        return min(ticks_diff(self.dl, now), ticks_diff(self.fed, now) + self.wdt - self.margin)
+
+    def feed(self):
+        """Between steps: feed the watchdog, unless the last step overran its time (then it
+        is left to reset the board, as for a hang)."""
+        now = ticks_ms()
+        if ticks_diff(now, self.fed) < self.wdt - self.margin // 2:
+            self.board.feed()
+            self.fed = now
+
+    def peak(self):
+        # The heap's high-water mark, sampled where it peaks: after a request, before the
+        # period's collection.
+        st = self.stats
+        st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())
+
+    # -- one period ----------------------------------------------------------------------
+
     def period(self, nxt):
         """One period: sample, then the network until shortly before nxt (the next one)."""
         b = self.board
         st = self.stats
-        b.feed()
-        h = gc.mem_alloc()
+        self.dl = ticks_add(nxt, -min(self.period_ms // 5, 200))
+        self.feed()
+        self.peak()
         gc.collect()
         a = gc.mem_alloc()
-        # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
-        st["heap_peak"] = max(st["heap_peak"], h)
-        st["heap_max"] = max(st["heap_max"], a)
+        st["heap_max"] = max(st["heap_max"], a)  # after the collection (first, last, max)
         st["heap_first"] = st["heap_first"] or a
         st["heap_last"] = a
         n = self.n = self.n + 1
         st["periods"] += 1
+        for x in self.timers:  # each period: no ticks stamp outlives a day
+            x.ready()
         # -- sample
         tick = ticks_ms()
         self.up += ticks_diff(tick, self.up_t)
@@ -145,58 +179,70 @@ class App:
         if d != self.reported:
             values.append(("dropped", d))
             self.reported = d
-        t = b.time_ms()
-        # -- network, until dl
-        dl = ticks_add(nxt, -min(self.period_ms // 5, 200))
-        why = self.ready(dl)
-        out = None
-        if t is None:  # boards only: no clock at sampling time
-            t = b.time_ms()
-            if t is None:  # still none: app.link holds the reading in RAM
-                out = self.link.hold(tick, values)
-            else:  # set by NTP just now
-                t -= ticks_diff(ticks_ms(), tick)
-        if t and not why and not len(sto):
-            err = self.write([(0, t, values)], dl)
-            if err is None:
-                st["sent"] += 1
-                out = "sent"
-            elif err[0]:
-                sto.add_dropped(1)
-                out = "rejected: " + err[1]
-            else:
-                why = err[1]
-        if out is None:
-            sto.append(t, values)
-            st["queued"] += 1
-            out = "queued: " + why if why else "queued"
+        # -- network, until the slot ends
+        why = self.ready()
+        t = b.time_ms()  # (after ready(): NTP may just have set the clock)
+        if t is not None:
+            t -= ticks_diff(ticks_ms(), tick)
+            for tk, v in self.held:  # sampled before the clock was set: dated now
+                sto.append(t - ticks_diff(tick, tk), v)
+            self.held = []
         if not why and len(sto):
-            k = self.flush(dl)
-            if k:
-                out += ", %d sent from outbox" % k
+            k = self.flush()
+            out = "%d sent from outbox" % k if k else None
+        else:
+            out = None
+        if t is None:
+            if len(self.held) == 16:
+                self.held.pop(0)
+                sto.add_dropped(1)
+            self.held.append((tick, values))
+            res = "held: no clock yet"
+        else:
+            err = False
+            if not why and not len(sto):
+                err = self.write([(0, t, values)])
+                why = self.why
+                if err is None:
+                    st["sent"] += 1
+                    res = "sent"
+                elif err:
+                    sto.add_dropped(1)
+                    res = "rejected: " + why
+            if err is False:
+                st["queued"] += 1
+                res = "queued: " + why if why else "queued"
+                if not sto.append(t, values):
+                    res = "dropped: flash full"
+        if out:
+            res += ", " + out
         subs = self.subs
-        if subs and not self.sub and self.thing and ticks_diff(dl, ticks_ms()) > 0:
+        if subs and not self.sub and self.thing and self.left() > 0:
             self.sub = True
             subs.start(self)
+            self.feed()
+        if not self.token_saved and self.token:
+            self.token_saved = sto.save_token(self.token)  # retried until it lands
         # one line, printed piece by piece: no joined copy of it in the heap
         log = self.log
         log("#%d %s" % (n, ISO % stamp(t) if t else "-"), end="")
         for v in values:
             log(" %s=%s" % v, end="")
-        log(" | %s | outbox %d%s" % (out, len(sto), " | dropped %d" % d if d else ""))
+        log(" | %s | outbox %d%s" % (res, len(sto), " | dropped %d" % d if d else ""))
         if subs:
             subs.handle()
 
-    def ready(self, dl):
+    def ready(self):
         """None when a write may be tried now, else why not; brings up what is missing (each
-        step within dl and its own backoff)."""
-        if self.link and not self.link.up(dl):
+        step within left() and its own backoff)."""
+        if self.link and not self.link.up():
             return "wifi down"
         if not self.thing:
             from app.provision import up
 
-            why = up(self, dl)  # unloads app.provision: needed once per boot (or device)
+            why = up(self)  # unloads app.provision: needed once per boot (or device)
             up = None
+            self.feed()
             if why:
                 return why
             gc.collect()  # its code and garbage: the thing (kept) goes to the bottom
@@ -204,45 +250,47 @@ class App:
         if not self.b_write.ready():
             return "retry in %d ms" % self.b_write.delay
         # a request needs at least an ACK timeout (or a quarter of a fast period)
-        if ticks_diff(dl, ticks_ms()) < min(
-            self.cfg["coap"]["ack_timeout_ms"], self.period_ms // 4
-        ):
+        if self.left() < min(self.cfg["coap"]["ack_timeout_ms"], self.period_ms // 4):
             return "no time left"
         return None
 
-    def write(self, batch, dl):
+    def write(self, batch):
         """One write request of batch [(seq, t, values)], a list it empties once the payload is
         built (RAM: only the payload stays for the request). None when acknowledged, else
-        (rejected, why): rejected True for an answer that will never change (4.00, 4.13,
-        4.15, bad input: drop the batch), False for a failure (timeout, 5.xx, 4.01, ...:
-        keep it and back off)."""
-        self.board.feed()
+        True for an answer that will never change (4.00, 4.13, 4.15, bad input: the batch is
+        dropped), False for a failure (timeout, 5.xx, 4.01...: kept, and a backoff); why
+        it failed in self.why."""
         try:
             body = _payload(batch)
             batch.clear()
-            # A clean heap for the exchange: a datagram needs 1280 contiguous bytes, and what
-            # was read and built for this request is garbage by now.
+            # A clean heap for the exchange: a datagram needs contiguous bytes, and what was
+            # read and built for this request is garbage by now.
             gc.collect()
-            self.thing.write(body, min(ticks_diff(dl, ticks_ms()), self.max_block))
+            self.thing.write(body, self.left())
             self.b_write.ok()
             return None
         except ValueError as e:
-            return (True, repr(e))
+            self.why = repr(e)
+            return True
         except ThingError as e:
+            self.why = str(e)
             if e.code in (0x80, 0x8D, 0x8F):
-                return (True, str(e))
-            why = str(e)  # 4.01 too: the token is kept whatever happens (never re-activate)
+                return True
+            # (4.01 too: the token is kept whatever happens, never re-activated)
         except (CoapError, OSError) as e:
-            why = repr(e)
-        return (False, "%s, retry in %d ms" % (why, self.b_write.fail()))
+            self.why = repr(e)
+        finally:
+            self.peak()
+            self.feed()
+        self.why += ", retry in %d ms" % self.b_write.fail()
+        return False
 
-    def flush(self, dl):
+    def flush(self):
         """Send the outbox oldest first, as many readings per request as fit a datagram,
         while time remains; a batch leaves the outbox only once acknowledged."""
         sent = 0
         st = self.store
-        while len(st) and self.ready(dl) is None:
-            self.board.feed()
+        while len(st) and self.ready() is None:
             batch = []
             size = 12
             # the oldest, as many as fit one datagram (larger would go block-wise), read from
@@ -261,28 +309,32 @@ class App:
                 continue  # unreadable entries were dropped
             n = len(batch)
             seqs = [r[0] for r in batch]
-            err = self.write(batch, dl)
-            if err and not err[0]:
-                self.log("outbox: " + err[1])
+            err = self.write(batch)
+            if err is False:
+                self.log("outbox: " + self.why)
                 break
             st.remove(seqs)
             if err:
                 st.add_dropped(n)
-                self.log("outbox: %d rejected (%s)" % (n, err[1]))
+                self.log("outbox: %d rejected (%s)" % (n, self.why))
             else:
                 sent += n
         self.stats["flushed"] += sent
         return sent
 
     def idle(self, until):
-        """Wait for the next sample, keeping the subscription (if any) alive."""
+        """Wait for the next sample, keeping the client (a subscription, an activation in
+        flight) going."""
+        self.dl = until
         b = self.board
         while True:
-            b.feed()
-            left = min(ticks_diff(until, ticks_ms()), self.slice_ms)
+            self.feed()
+            left = self.left()  # (the watchdog's margin bounds each step: fed between them)
             if left <= 0:
                 return
             if self.sub and self.thing:
                 self.subs.poll(self.thing, left)
+            elif self.act:
+                self.client.poll(left)  # its retransmissions go on (app.provision)
             else:
                 b.sleep_ms(left)

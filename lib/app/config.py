@@ -28,7 +28,7 @@ _FIELDS = (
     ("max_periods", "i", 0, 0, 1 << 30),  # stop after so many periods (tests); 0: never
     ("retry_min_s", "n", 5, 0.001, 86400),  # backoff of WiFi, DNS, activation, writes
     ("retry_max_s", "n", 300, 0.001, 86400),
-    ("ntp_host", "s", "", 0, 0),  # "": ntptime's default
+    ("ntp_host", "s", "", 0, 0),  # host[:port]; "": pool.ntp.org
     ("token", "s", "", 0, 0),  # a thing token from the panel: no activation
     ("activation_code", "s", "", 0, 0),
 )

@@ -24,4 +24,8 @@ def crashed(board):
     for _ in range(delay * 4):
         board.feed()
         time.sleep_ms(250)
+    try:
+        write_atomic("resetby", "crash")  # the next boot's cause (boards.load)
+    except OSError:
+        pass
     board.reset()

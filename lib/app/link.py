@@ -1,17 +1,18 @@
 # WiFi and wall clock for boards with a radio (app.start imports this module only there).
 #
 # WiFi: wlan.connect() works in the background, so an attempt is started, then waited for
-# in 50 ms slices (feeding the watchdog) until the period's deadline; an attempt older than
-# wifi.timeout_s is abandoned (disconnect) and retried after a backoff. A link that comes
-# back after a loss gets a fresh socket (the local address may have changed) and a new
-# subscription; the server's address stays cached (DNS once per boot).
+# in 50 ms slices within the time the app gives (App.left: the slot, the watchdog), feeding
+# the watchdog between them; an attempt older than wifi.timeout_s is abandoned (disconnect)
+# and retried after a backoff. A link that comes back after a loss gets a fresh socket (the
+# local address may have changed) and a new subscription.
 #
-# Clock: NTP once per boot when the link is up (the RTC drifts, also through deep sleep),
-# then daily. Readings sampled before the clock was ever set are held in RAM with their
-# ticks and dated when it is (a reset before that loses them; beyond 16 the oldest are
-# dropped and counted).
-from time import ticks_diff, ticks_ms
+# Clock: NTP when the link is up, then daily (the RTC drifts, also through deep sleep), by
+# our own SNTP exchange (app.ntp) with a deadline, the server's name resolved by our own DNS
+# query (app.dns): both loaded only then. A reply that is not a server's valid time is no
+# time. Readings sampled before the clock was ever set wait in the app (App.held).
+from time import ticks_add, ticks_diff, ticks_ms
 
+from app import unload
 from app.app import Backoff
 
 
@@ -19,14 +20,14 @@ class Link:
     def __init__(self, app, lo, hi):
         self.app = app
         self.b_wifi = Backoff(lo, hi)
-        self.b_ntp = Backoff(lo, hi)
+        self.b_ntp = Backoff(lo, hi)  # also the daily re-sync (its due time)
+        app.timers += [self.b_wifi, self.b_ntp]
         self.was = None  # link state last seen
         self.since = None  # ticks the current connection attempt began
-        self.ntp_at = None  # ticks of the last NTP sync
-        self.held = []  # [(ticks, values)] sampled before the clock was set
 
-    def up(self, dl):
-        """True when the link is up (waiting for it until dl); syncs the clock when due."""
+    def up(self):
+        """True when the link is up (waiting for it within app.left()); syncs the clock when
+        due."""
         app = self.app
         b = app.board
         w = app.cfg["wifi"]
@@ -42,10 +43,10 @@ class Link:
                 self.since = None
                 app.log("wifi: no connection (%s), retry in %d ms" % (st, self.b_wifi.fail()))
                 break
-            left = ticks_diff(dl, ticks_ms())
+            left = app.left()
             if left <= 0:
                 break
-            b.feed()
+            app.feed()
             b.sleep_ms(min(left, 50))
             up = b.wifi_up()
         if up != self.was:
@@ -63,25 +64,35 @@ class Link:
             elif self.was:
                 app.log("wifi: lost (%s)" % b.wifi_status())
             self.was = up
-        at = self.ntp_at
-        if up and (at is None or ticks_diff(ticks_ms(), at) > 86400000) and self.b_ntp.ready():
-            b.feed()
-            if b.sync_clock(app.cfg["ntp_host"]):
-                self.ntp_at = ticks_ms()
-                self.b_ntp.ok()
-                # the clock is set: date the held readings and queue them, oldest first
-                t, now = b.time_ms(), ticks_ms()
-                for tick, values in self.held:
-                    app.store.append(t - ticks_diff(now, tick), values)
-                self.held = []
-            else:
-                app.log("ntp: no answer, retry in %d ms" % self.b_ntp.fail())
+        if up and self.b_ntp.ready() and app.left() > 0:
+            self.sync()
         return up
 
-    def hold(self, tick, values):
-        """Keep a reading sampled without a clock until the clock is set."""
-        if len(self.held) >= 16:
-            self.held.pop(0)
-            self.app.store.add_dropped(1)
-        self.held.append((tick, values))
-        return "held: no clock yet"
+    def sync(self):
+        """Set the board's clock by NTP (cfg ntp_host, host[:port]); daily once it worked."""
+        app = self.app
+        b = app.board
+        host = app.cfg["ntp_host"] or "pool.ntp.org"
+        port = 123
+        if ":" in host:
+            host, port = host.rsplit(":", 1)
+            port = int(port)
+        try:
+            import app.ntp as ntp
+
+            if not host.replace(".", "").isdigit():
+                import app.dns as dns
+
+                d = b.dns_server()
+                if d is None:
+                    raise OSError("no DNS server")
+                host = dns.resolve(host, d[0], max(1, app.left()), d[1])
+            b.set_time(ntp.query(host, max(1, app.left()), port))
+            self.b_ntp.ok()
+            self.b_ntp.due = ticks_add(ticks_ms(), 86400000)  # daily
+        except (OSError, ValueError) as e:
+            app.log("ntp: %r, retry in %d ms" % (e, self.b_ntp.fail()))
+        finally:
+            unload("app.ntp")
+            unload("app.dns")
+            app.feed()

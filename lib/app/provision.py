@@ -1,46 +1,89 @@
-# Getting onto the server, imported by App.ready() only when the client or the token is
+# Getting onto the server, imported by App.ready() only while the client or the token is
 # missing, and unloaded after each use (RAM: it runs once per boot, or per WiFi reconnect):
-#   connect()   the CoAP client, on a socket connected to the server; the address is
-#               resolved the first time it works and kept for the rest of the boot (DNS
-#               once; a WiFi reconnect gets a fresh socket as the local address may change)
-#   activate()  once per device, when no token is in flash: a refused activation (e.g. 4.00
-#               "Error creating thing": code unknown or used) is reported with the server's
-#               message and retried after a backoff, as is one without an answer; sampling
-#               goes on meanwhile, the readings wait in the outbox
+#   connect()   the server's address: DNS with a deadline (app.dns, to the board's DNS
+#               server), the last good one kept in flash ("addr") for when DNS fails; then a
+#               socket connected to it and the CoAP client (a WiFi reconnect gets a fresh
+#               socket: the local address may have changed)
+#   activate()  once per device, when no token is in flash: a request in the background
+#               with the whole RFC 7252 retransmission schedule (MAX_TRANSMIT_WAIT, past
+#               the period; the idle slices drive it, feeding the watchdog between them): a
+#               lost answer can cost the code. A refused code is reported with the server's
+#               message (once per message) and tried again rarely: after 1 h, doubling to
+#               12 h. Sampling goes on meanwhile; the readings wait in the outbox.
 import gc
-from time import ticks_diff, ticks_ms
+from time import ticks_ms
 
 from app import unload
+from app.store import write_atomic
 from coap.client import Client, CoapError
 from thethings import ThingError, redact
 
 
-def up(app, dl):
-    """Connect, then activate, as needed: None when both are done, else why not. The caller
-    makes the Thing (after a collection: it stays)."""
+def up(app):
+    """None when the client and the token are there, else why not (the caller makes the
+    Thing, after a collection: it stays)."""
     ok = app.client or connect(app)
-    gc.collect()  # coap.uri's code: the activation's is loaded next (the heap's peak)
-    ok = ok and (app.token or activate(app, dl))
+    gc.collect()  # coap.uri's code: the activation's may be loaded next (the heap's peak)
+    ok = ok and (app.token or activate(app))
     unload("app.provision")
+    unload("app.dns")
     unload("thethings.activation")
-    if not ok:
-        return "not activated" if app.client else "no server"
-    return None
+    if ok:
+        return None
+    return "activating" if app.act else "not activated" if app.client else "no server"
+
+
+def _address(app, socket):
+    # (family, sockaddr) of the server. A name goes to our resolver with a deadline when the
+    # board knows its DNS server (else to getaddrinfo, the host's: the unix port), and the
+    # answer is kept in flash; when DNS fails, the kept one for that name is used.
+    cfg = app.cfg
+    host, port = cfg["host"], cfg["port"]
+    dns = app.board.dns_server()
+    if dns is not None and not _is_ip(host):
+        import app.dns as d
+
+        try:
+            ip = d.resolve(host, dns[0], max(1, app.left()), dns[1])
+            if _kept(host) != ip:
+                try:
+                    write_atomic("addr", "%s %s" % (host, ip))
+                except OSError:
+                    pass  # a full flash: kept next time
+        except OSError as e:
+            ip = _kept(host)
+            app.log("dns %s: %r%s" % (host, e, ", using " + ip if ip else ""))
+            if ip is None:
+                raise
+        host = ip
+    ai = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+    return (ai[0], ai[-1])
+
+
+def _is_ip(host):
+    return ":" in host or host.replace(".", "").isdigit()
+
+
+def _kept(host):
+    try:
+        with open("addr") as f:
+            h, ip = f.read().split()
+        return ip if h == host else None
+    except (OSError, ValueError):
+        return None
 
 
 def connect(app):
     if not app.b_net.ready():
         return False
-    cfg = app.cfg
     try:
         import socket
     except ImportError:  # a port without networking (RPI_PICO): readings wait in the outbox
         return False
+    cfg = app.cfg
     try:
         if app.addr is None:
-            app.board.feed()  # getaddrinfo blocks without a deadline
-            ai = socket.getaddrinfo(cfg["host"], cfg["port"], 0, socket.SOCK_DGRAM)[0]
-            app.addr = (ai[0], ai[-1])
+            app.addr = _address(app, socket)
         import coap.uri  # noqa: F401 - Client() needs it (the host): loaded before collecting
 
         gc.collect()  # so that the client's buffers (kept) go to the bottom of the heap
@@ -66,31 +109,38 @@ def connect(app):
     return True
 
 
-def activate(app, dl):
-    code = app.cfg["activation_code"]
-    if not app.b_net.ready() or ticks_diff(dl, ticks_ms()) <= 0 or not code:
-        return False
-    app.stats["activations"] += 1
-    # Activation is not idempotent: once the server has created the thing, a new request
-    # is refused, so an answer lost for good costs the code. It happens once per device, so
-    # it gets the whole RFC 7252 retransmission schedule (MAX_TRANSMIT_WAIT, within the
-    # watchdog's reach), past the next sample if need be: a retransmission (same message
-    # ID) gets the server's cached answer, the token.
-    ms = min(app.max_block, max(ticks_diff(dl, ticks_ms()), app.client.max_wait))
-    app.board.feed()
-    try:
-        from thethings.activation import activate as post  # once per device: unloaded after
+def activate(app):
+    from thethings.activation import request, token
 
-        token = post(app.client, code, timeout_ms=ms)
+    c = app.client
+    r = app.act
+    if r is None:
+        code = app.cfg["activation_code"]
+        if not code or not app.b_act.ready() or not app.b_net.ready():
+            return False
+        app.stats["activations"] += 1
+        r = app.act = c.start(request(code), ticks_ms())  # deadline: MAX_TRANSMIT_WAIT
+    if not c.wait(r, app.left()):
+        return False  # in flight: the idle slices and the next periods drive it
+    app.act = None
+    try:
+        if r.err:
+            raise r.err
+        m = c.rx.decode(r.data, r.n)
+        m.body = r.body
+        t = token(m)
     except ThingError as e:
-        app.log("activation refused: %s (%s), retry in %d ms" % (
-            e.message or "no message", str(e).split()[0], app.b_net.fail()))  # fmt: skip
+        msg = "%s (%s)" % (e.message or "no message", str(e).split()[0])
+        if msg != app.refused:  # once per message: it is tried again for days
+            app.refused = msg
+            app.log("activation refused: " + msg)
+        app.log("activation: retry in %d s" % (app.b_act.fail() // 1000))
         return False
     except (CoapError, OSError) as e:
         app.log("activation: no answer (%r), retry in %d ms" % (e, app.b_net.fail()))
         return False
-    app.store.save_token(token)  # tmp + rename: whole or absent after a power cut
-    app.token = token
-    app.b_net.ok()
-    app.log("activated: token %s saved" % redact(token))
+    app.token = t
+    app.token_saved = app.store.save_token(t)  # tmp + rename; retried each period if not
+    app.b_act.ok()
+    app.log("activated: token %s %s" % (redact(t), "saved" if app.token_saved else "kept"))
     return True

@@ -16,15 +16,26 @@ def setup(app, board, cfg, log):
     app.log = log  # print, or alike (the period line is printed piece by piece: end="")
     app.store = Store(cfg["outbox_max"], log)
     app.period_ms = cfg["period_ms"]
-    app.token = app.store.token() or cfg["token"]
-    app.client = app.thing = app.addr = None  # addr: the server's, DNS once per boot
+    saved = app.store.token()
+    app.token = saved or cfg["token"]
+    app.token_saved = bool(saved) or not app.token  # (a token from the config: saved too)
+    app.client = app.thing = app.addr = None  # addr: the server's (DNS, app.provision)
+    app.act = None  # the activation request in flight (app.provision)
     app.sub = False  # subscribe() called on the current thing
     app.reported = 0  # dropped count last put into a reading
+    app.held = []  # [(ticks, values)] sampled before the clock was set
+    app.why = None  # why the last write failed
+    app.refused = None  # the server's message when it last refused the activation code
     app.link = app.subs = None
+    # Writes, the server and WiFi retry at least every half period, whatever retry_max_s:
+    # each period is a try anyway, and writes flow again within 2 periods of a fault's end.
     lo = int(cfg["retry_min_s"] * 1000)
-    hi = int(cfg["retry_max_s"] * 1000)
-    app.b_net = Backoff(lo, hi)  # DNS and socket, then activation (app.provision)
+    hi = min(int(cfg["retry_max_s"] * 1000), max(lo, app.period_ms // 2))
+    app.b_net = Backoff(lo, hi)  # DNS and socket (app.provision)
     app.b_write = Backoff(lo, hi)
+    # A refused activation code is tried again rarely: 1 h, doubling to 12 h (app.provision)
+    app.b_act = Backoff(3600000, 43200000)
+    app.timers = [app.b_net, app.b_write, app.b_act]  # looked at every period (app.app)
     if board.has_wifi and cfg["wifi"]:
         from app.link import Link
 
@@ -56,10 +67,12 @@ def start(app):
     first log line. Returns (ticks of the first sample, app.sleep or None)."""
     b = app.board
     cfg = app.cfg
-    wdt = b.watchdog(cfg["watchdog_ms"] or b.wdt_default_ms)
-    # No blocking call may outlast the watchdog: every request is capped.
-    app.max_block = wdt - 2000 if wdt > 4000 else wdt // 2
-    app.slice_ms = max(10, min(1000, wdt // 4))
+    wdt = app.wdt = b.watchdog(cfg["watchdog_ms"] or b.wdt_default_ms)
+    app.fed = ticks_ms()
+    app.dl = app.fed
+    # Every step ends this much before the watchdog would fire (App.left): time for what
+    # runs between steps; a step overrunning by half of it is left to the watchdog.
+    app.margin = min(1000, wdt // 8)
     # Collect whenever a quarter of the free heap has been allocated: the garbage then never
     # pushes the allocator far into the free space, where what is still alive at the next
     # collection (a request's payload, the last datagram) would split it; a datagram needs

@@ -11,6 +11,12 @@
 # acknowledged the write that carried its reading (app.app), so a cut may at worst send a
 # reading twice (acknowledged, then cut before the removal), never lose a stored one.
 #
+# A full flash is a full outbox, never a crash: a reading that does not fit pushes the
+# oldest out (counted in `dropped`), one that fits in no way is dropped (counted); a failed
+# write leaves no .tmp behind. The outbox directory is made again when it could not be (no
+# space at start); the token and the count that could not be written are kept in RAM and
+# written again later (the caller retries the token each period).
+#
 # A reading is JSON: {"t": ms since 1970 UTC, "v": [[key, value], ...]}.
 # Paths are relative: the current directory is the flash root on a board (and under
 # `make sim`), and the unix port's VfsPosix mishandles a rename of two absolute paths.
@@ -21,10 +27,18 @@ _BOX = "outbox/"
 
 
 def write_atomic(path, data):
-    """Replace the file at path with data (str), all or nothing."""
-    with open(path + ".tmp", "w") as f:
-        f.write(data)
-    os.rename(path + ".tmp", path)
+    """Replace the file at path with data (str), all or nothing; OSError (a full flash:
+    ENOSPC) leaves the old file and no .tmp."""
+    try:
+        with open(path + ".tmp", "w") as f:
+            f.write(data)
+        os.rename(path + ".tmp", path)
+    except OSError:
+        try:
+            os.remove(path + ".tmp")
+        except OSError:
+            pass
+        raise
 
 
 def _read(path):
@@ -39,10 +53,7 @@ class Store:
     def __init__(self, outbox_max=200, log=print):
         self.max = outbox_max
         self.log = log
-        try:
-            os.mkdir(_BOX[:-1])
-        except OSError:
-            pass  # it exists
+        self._dir()
         for name in ("token.tmp", "dropped.tmp"):
             try:
                 os.remove(name)  # a write cut short by a power cut
@@ -55,7 +66,7 @@ class Store:
         self.lo = self.hi = 1
         n = 0
         stale = []
-        for e in os.ilistdir(_BOX[:-1]):
+        for e in os.ilistdir(_BOX[:-1]) if self.box else ():
             name = e[0]
             if len(name) == 8 and name.isdigit():
                 q = int(name)
@@ -74,17 +85,42 @@ class Store:
         except (TypeError, ValueError):
             self.dropped = 0
 
+    def _dir(self):
+        # The outbox directory: False (made again at the next append) when the flash had no
+        # room for it; OSError when something else is in its place (a flash laid out wrong).
+        try:
+            os.mkdir(_BOX[:-1])
+        except OSError:
+            pass  # it exists, or there is no room
+        try:
+            mode = os.stat(_BOX[:-1])[0]
+        except OSError:
+            self.box = False
+            return False
+        if not mode & 0x4000:
+            raise OSError(20, "outbox is not a directory")  # ENOTDIR
+        self.box = True
+        return True
+
     def token(self):
         """The saved thing token, or None."""
         t = _read("token")
         return t.strip() if t and t.strip() else None
 
     def save_token(self, token):
-        write_atomic("token", token)
+        """True once written (False: no room now, try again later)."""
+        try:
+            write_atomic("token", token)
+            return True
+        except OSError:
+            return False
 
     def add_dropped(self, n):
         self.dropped += n
-        write_atomic("dropped", str(self.dropped))
+        try:
+            write_atomic("dropped", str(self.dropped))
+        except OSError:
+            pass  # kept in RAM, written with the next count
 
     def __len__(self):
         return self.n
@@ -98,15 +134,28 @@ class Store:
         return [q for q in range(self.lo, self.hi) if _exists(q)]
 
     def append(self, t, values):
-        """Queue a reading (t: ms since 1970, values: [(key, value)]). When the outbox is
-        full the oldest go, each counted in `dropped` first (a cut in between counts one
-        too many rather than losing one)."""
-        while self.n >= self.max and self.lo < self.hi:
+        """Queue a reading (t: ms since 1970, values: [(key, value)]); False if it could not
+        be stored (counted in `dropped`). When the outbox is full, or the flash is, the
+        oldest go, each counted in `dropped` first (a cut in between counts one too many
+        rather than losing one)."""
+        data = json.dumps({"t": t, "v": values})
+        while True:
+            while self.n >= self.max and self.lo < self.hi:
+                self.add_dropped(1)
+                self.remove((self.lo,))
+            if self.box or self._dir():
+                try:
+                    write_atomic(_BOX + "%08d" % self.hi, data)
+                    self.hi += 1
+                    self.n += 1
+                    return True
+                except OSError:
+                    pass  # no room: make some
+            if not self.n:
+                self.add_dropped(1)
+                return False
             self.add_dropped(1)
             self.remove((self.lo,))
-        write_atomic(_BOX + "%08d" % self.hi, json.dumps({"t": t, "v": values}))
-        self.hi += 1
-        self.n += 1
 
     def read(self, seq):
         """The reading seq as (seq, t, values); None for a hole, or when it is unreadable

@@ -27,15 +27,12 @@ class Subscription:
             self.inbox.append((key, value))
 
     def start(self, app):
-        """Subscribe once; from then on thing.poll() keeps it alive (and retries). The
-        timeout also bounds re-subscriptions inside poll(), which may overrun an idle slice
-        by an ACK timeout (deregistering) plus that much: at most half a period, and within
-        the watchdog's reach."""
-        cfg = app.cfg
-        ms = min(app.max_block - cfg["coap"]["ack_timeout_ms"] - app.slice_ms, app.period_ms // 2)
+        """Subscribe once, within the time left (App.left); from then on thing.poll() keeps
+        it alive (and retries), within each poll's time."""
         gc.collect()  # the observation (kept) goes to the bottom of the heap
         try:
-            app.thing.subscribe(self.value, int(cfg["keepalive_s"] * 1000), max(1, ms))
+            ka = int(app.cfg["keepalive_s"] * 1000)
+            app.thing.subscribe(self.value, ka, max(1, app.left()))
             app.log("subscribed")
         except (ThingError, CoapError, OSError) as e:
             app.log("subscribe: %r, retrying" % (e,))

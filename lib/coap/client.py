@@ -112,6 +112,18 @@ class Client(Engine):
         )  # fmt: skip
         return self._run(self.start(r, ticks_ms(), timeout_ms))
 
+    def wait(self, r, timeout_ms):
+        """Drive the client until request r (queued with start()) is done, for timeout_ms at
+        most: True if it is. A request in the background: later calls keep driving it (its
+        retransmissions, its own deadline). Runs no callback."""
+        dl = ticks_add(ticks_ms(), min(max(timeout_ms, 0), CAP))
+        while not r.done:
+            left = ticks_diff(dl, ticks_ms())
+            if left <= 0:
+                return False
+            self._step(left, r)
+        return True
+
     def _run(self, r):
         # Until r is done: its response, decoded, or its failure raised.
         while not r.done:
@@ -123,18 +135,25 @@ class Client(Engine):
         m.body = r.body
         return m
 
-    def observe(self, path, callback, query=(), timeout_ms=None):
+    def observe(self, path, callback, query=(), timeout_ms=None, wait=True):
         """Register (GET Observe 0, RFC 7641 §3.1) and return an Observation. callback(msg)
         gets the first response (before observe() returns) and each fresh notification
         (from poll()); callback(None) when the observation was lost. If the callback raises
-        on the first response, the observation is forgotten and the exception raised."""
+        on the first response, the observation is forgotten and the exception raised. With
+        wait False it returns at once: the registration goes on in the background, its
+        answer to the callback from poll() (None if it failed)."""
         if len(self.obs) >= self.max_observations:
             raise CoapError("too many observations")
         from coap.observe import Observation
 
         r = Request(GET, path, query)
         o = Observation(r.path, r.query, callback, self.rand(4), self.observe_margin_ms)
-        m = self._run(o.register(self, ticks_ms(), timeout_ms))
+        o.started = not wait
+        r = o.register(self, ticks_ms(), timeout_ms)
+        if not wait:
+            self._flush()
+            return o
+        m = self._run(r)
         o.started = True
         self._cb += 1
         try:

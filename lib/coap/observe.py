@@ -1,7 +1,7 @@
-# Observations (RFC 7641) on coap.engine: registration and re-registration with the same
-# token, the freshness of notifications (§3.4), the blocks of a large one fetched by GET
-# (RFC 7959 §2.6). The engine routes what carries the token here; news for the application
-# goes into the engine's queue (Engine.notify), which the front ends deliver.
+# Observations (RFC 7641) on coap.engine: registration and re-registration, the freshness
+# of notifications (§3.4), the blocks of a large one fetched by GET (RFC 7959 §2.6). The
+# engine routes what carries the token here; news for the application goes into the
+# engine's queue (Engine.notify), which the front ends deliver.
 from time import ticks_add, ticks_diff
 
 from coap.engine import CAP, GET, Request
@@ -11,7 +11,13 @@ from coap.message import block, fresher
 class Observation:
     """Returned by Client.observe(). callback(msg) runs for the first response and every
     fresh notification; callback(None) when the observation was lost (re-registration
-    failed). active turns False when it ends."""
+    failed: err says why). active turns False when it ends. every: re-register when nothing
+    came for that many ms, whatever the Max-Age (a server's keepalive); registrations:
+    how many were sent. register() again revives a lost or ended one, in the background."""
+
+    every = 0
+    registrations = 0
+    err = None
 
     def __init__(self, path, query, callback, token, margin_ms):
         self.path = path
@@ -29,10 +35,19 @@ class Observation:
         self.started = False  # first answer delivered: re-registrations' answers are news
 
     def register(self, e, now, timeout_ms=None):
-        """Register (GET Observe 0, RFC 7641 §3.1) or re-register with the same token."""
+        """Register (GET Observe 0, RFC 7641 §3.1), or re-register: with a fresh token, which
+        §3.3.1 allows. A re-registration follows silence, and a notification of the old
+        stream may still be on its way (a CON retransmitted after an outage); if the server
+        numbers the new stream from 0 again (node-coap and aiocoap do), that one would be
+        fresher (§3.4) than the new stream for 128 s. With a new token it gets an RST and
+        the server ends the old stream (§3.6)."""
+        if self.registrations:
+            self.token = e.rand(4)
+            self.seq = -1
         r = Request(GET, self.path, self.query, observe=0, token=self.token)
         r.obs = self
         self.reg = r
+        self.registrations += 1
         self.due = ticks_add(now, CAP)  # no re-registration while this one is in flight
         if self not in e.obs:
             e.obs.append(self)
@@ -98,8 +113,10 @@ class Observation:
         self._t = now
         self.active = True
         # §3.3.1: without news for Max-Age (default 60 s, RFC 7252 §5.10.5) the
-        # representation is stale; re-register after a margin (MAX_LATENCY by default).
-        self.due_now(e, now, m.uint(14, 60) * 1000 + self._margin)
+        # representation is stale; re-register after a margin (MAX_LATENCY by default),
+        # or after `every` (a client may re-register at any time).
+        ms = m.uint(14, 60) * 1000 + self._margin
+        self.due_now(e, now, self.every if self.every and self.every < ms else ms)
 
     def done(self, e, r, now):
         """Request r of ours (the registration, or a completion) is done; answered (r.err
@@ -112,6 +129,7 @@ class Observation:
                 self._fresh(e, m, v, now)  # our own GET's answer: current, whatever its v
             else:
                 self.end(e)  # not (or no longer) registered, §3.2, or no answer
+                self.err = r.err
             if self.started:  # re-registered: news (observe() delivers the first itself)
                 e.notify(self, None if r.err else r.data, r.n, r.body)
         elif r is self.fetch:

@@ -1,5 +1,5 @@
-# theThings.IO v2 over CoAP: Write and Subscribe (the seed,
-# /work/shared/seed/thethings-coap-v2.txt) on a coap.client.Client. Activate
+# theThings.IO v2 over CoAP: Write and Subscribe (theThings.IO's CoAP v2 document, the
+# project's contract) on a coap.client.Client. Activate
 # (thethings.activation), Read, history and the server's clock (thethings.extra) are imported
 # on first use: a board that writes and subscribes never loads their code (RAM: a .mpy's code
 # lives in the heap), and one that activates loads it once.
@@ -175,15 +175,13 @@ class Thing:
         self.token = token
         self._path = (b"v2", b"things", token.encode())
         self._handler = None  # set while subscribed (or trying to be)
-        self._obs = None
-        self._due = 0  # ticks: the subscription is dead if nothing arrived by then
-        self._retry = None  # ticks of the next re-subscription attempt, None: not waiting
+        self._obs = None  # the coap.observe.Observation
+        self._sub = None  # (query, timeout_ms, keepalive_ms + grace) of the subscription
+        self._retry = None  # ticks of the next subscription after a loss, None: none due
         self._backoff = 0
         self._err = None  # the first exception a handler raised, for poll() to raise
-        self._fail = None  # (code, message) of an error answer to the subscription
-        self._sub = None  # (query, timeout_ms, keepalive_ms) of the subscription
-        self.resubscribes = 0  # attempts poll() made
-        self.last_error = None  # why the last (re)subscription attempt failed
+        self._n = 0  # registrations of the observations before this one
+        self.last_error = None  # why the subscription last failed
 
     def __repr__(self):
         return "<Thing %s>" % redact(self.token)
@@ -205,18 +203,46 @@ class Thing:
     def subscribe(self, handler, keepalive_ms=60000, timeout_ms=None):
         """Observe GET /v2/things/{token}?keepAlive=N (seed "Subscribe"): handler(key, value,
         datetime) for every value written to the thing from now on, called from inside poll()
-        (coap.client runs callbacks there only); it may make requests, or queue and act after
-        poll() returns. Keepalives {} and the first {"status": "success", ...} are no values.
-
-        Call poll() from the application loop: it re-subscribes when nothing arrived for
-        keepalive_ms + 1 s or the observation ended. timeout_ms bounds each attempt; with a
-        watchdog keep it under the watchdog's period. If this first attempt fails its
-        exception is raised (ThingError 4.01 for an unknown token), and poll() retries."""
+        (coap.client runs callbacks there only). Keepalives {} and the first {"status":
+        "success", ...} are no values. While poll() is called, the subscription stays: the
+        client re-registers it (the same token, in the background, RFC 7641 §3.3.1) when
+        nothing came for keepalive_ms + 1 s (theThings.IO's SDK's rule); when that fails, or
+        the server ends it, poll() subscribes anew after a backoff (retry_min_ms doubling to
+        retry_max_ms, with jitter). This first registration raises when it fails (ThingError
+        4.01 for an unknown token), within timeout_ms; poll() then retries it too."""
         self.unsubscribe()
         self._handler = handler
-        self._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms)
+        self._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms + _GRACE)
         self._backoff = 0
-        self._observe()
+        try:
+            self._observe(True)
+            if not self._obs.active:  # refused, or answered without Observe (§3.2)
+                raise self.last_error or ThingError(0, "not subscribed")
+        except Exception as e:
+            self.last_error = e
+            if self._retry is None:  # (_on scheduled it for a refusal)
+                self._later()
+            raise
+
+    def _observe(self, wait=False):
+        # A new observation (the old one forgotten: RST answers its next notification),
+        # registered: waiting for the answer (the first time), or in the background.
+        c = self.client
+        if self._obs is not None:
+            self._n += self._obs.registrations
+            self._obs.end(c, ticks_ms())
+            self._obs = None
+        query, timeout_ms, every = self._sub
+        self.last_error = None
+        o = self._obs = c.observe(self._path, self._on, query, timeout_ms, wait)
+        o.every = every
+        if o.active:  # (answered already: re-armed by `every` from now)
+            o.due_now(c, ticks_ms(), every)
+
+    def _later(self):
+        b = min(max(self._backoff * 2, self.retry_min_ms), self.retry_max_ms)
+        self._backoff = b
+        self._retry = ticks_add(ticks_ms(), b + b * os.urandom(1)[0] // 512)
 
     def unsubscribe(self, timeout_ms=None):
         """Stop: deregister (GET Observe 1, RFC 7641 §3.6), best effort, waiting timeout_ms
@@ -225,96 +251,70 @@ class Thing:
         there too."""
         self._handler = None
         self._retry = None
-        self._cancel(timeout_ms)
-
-    def _cancel(self, timeout_ms=None):
         o = self._obs
         self._obs = None
-        if o is not None and o.active:
-            try:
-                self.client.cancel(o, timeout_ms or self.client.ack_timeout)
-            except (CoapError, OSError):
-                pass
+        if o is not None:
+            self._n += o.registrations
+            if o.active:
+                try:
+                    self.client.cancel(o, timeout_ms or self.client.ack_timeout)
+                except (CoapError, OSError):
+                    pass
 
     @property
     def subscribed(self):
-        """True while the observation is up and not overdue."""
+        """True while the observation is up, not waiting for a re-registration."""
         o = self._obs
-        return o is not None and o.active and ticks_diff(self._due, ticks_ms()) > 0
+        return o is not None and o.active and o.reg is None
+
+    @property
+    def resubscribes(self):
+        """Registrations after the first: the client's re-registrations and poll()'s new
+        subscriptions."""
+        return self._n + (self._obs.registrations if self._obs else 0) - (self._sub is not None)
 
     def poll(self, timeout_ms=0):
-        """Receive for up to timeout_ms, delivering values to the handler, and keep the
-        subscription alive: re-subscribe when it is overdue or ended, and after a failure
-        again after a backoff (retry_min_ms doubling to retry_max_ms). Failures of
-        re-subscription never raise here (see last_error). What does: an exception a handler
+        """Receive for up to timeout_ms, delivering values to the handler and keeping the
+        subscription (see subscribe()); it never waits beyond timeout_ms. Failures of the
+        subscription never raise here (see last_error). What does: an exception a handler
         raised, once, after the other values of its notification were delivered; and OSError
         from the socket when the network is gone (as from any request), for the application
         to reconnect; the subscription recovers by itself afterwards."""
+        c = self.client
         dl = ticks_add(ticks_ms(), timeout_ms)
-        wait = 0
         while True:
-            self.client.poll(wait)
-            t = self._tend() if self._handler is not None else timeout_ms
+            left = ticks_diff(dl, ticks_ms())
+            r = self._retry
+            if r is not None and self._handler is not None:
+                w = ticks_diff(r, ticks_ms())
+                if w <= 0:
+                    self._retry = None
+                    self._observe()  # in the background: its answer comes to _on
+                    continue
+                left = min(left, w)
+            c.poll(max(0, left))
             e = self._err
             if e is not None:
                 self._err = None
                 raise e
-            left = ticks_diff(dl, ticks_ms())
-            if left <= 0:
+            if ticks_diff(dl, ticks_ms()) <= 0:
                 return
-            wait = max(0, min(left, t))
-
-    def _tend(self):
-        # ms until the subscription needs attention, re-subscribing first if it does now.
-        now = ticks_ms()
-        o = self._obs
-        if o is not None and o.active:
-            t = ticks_diff(self._due, now)
-            if t > 0:
-                return t
-        if self._retry is not None:
-            t = ticks_diff(self._retry, now)
-            if t > 0:
-                return t
-        self.resubscribes += 1
-        try:
-            self._observe()
-        except (CoapError, OSError, ThingError) as e:
-            self.last_error = e
-        return 0
-
-    def _observe(self):
-        # (Re)subscribe; when that fails, schedule the next attempt after the backoff, and
-        # raise. Overdue but not ended: deregister first, waiting one ACK timeout at most, as
-        # the link may well be down. If that is lost, RST answers its next notification.
-        self._cancel()
-        self._fail = None
-        query, timeout_ms, ka = self._sub
-        self._due = ticks_add(ticks_ms(), ka + _GRACE)
-        try:
-            o = self.client.observe(self._path, self._on, query, timeout_ms)
-            if not o.active:  # refused, or answered without Observe (RFC 7641 §3.2)
-                code, msg = self._fail or (0, "not subscribed")
-                raise ThingError(code, msg)
-        except Exception:
-            b = min(max(self._backoff * 2, self.retry_min_ms), self.retry_max_ms)
-            self._backoff = b
-            self._retry = ticks_add(ticks_ms(), b + b * os.urandom(1)[0] // 512)
-            raise
-        self._obs = o
-        self._retry = None
-        self._backoff = 0
 
     def _on(self, m):
-        # Observation callback: the first response, each notification, None when lost.
-        if m is None:
-            return  # the observation is inactive now; poll() re-subscribes
+        # Observation callback: the first response, each notification; None when lost.
+        o = self._obs
+        if m is None:  # its re-registration failed
+            self.last_error = o.err if o else None
+            return self._later()
         try:
             items = _answer(m)
-        except ThingError as e:
-            self._fail = (e.code, e.message)  # for _observe() to raise
-            return
-        self._due = ticks_add(ticks_ms(), self._sub[2] + _GRACE)  # anything proves it alive
+        except ThingError as e:  # refused, or ended by an error
+            self.last_error = e
+            return self._later()
+        if o is not None and not o.active:  # ended by a 2.xx without Observe: not kept
+            self.last_error = ThingError(m.code, "not subscribed")
+            return self._later()
+        self._backoff = 0
         if self._handler is None or not isinstance(items, list):
             return  # {} keepalive, {"status": "success", "message": "subscribed"}
         for v in items:
