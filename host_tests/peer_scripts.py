@@ -503,6 +503,13 @@ def test_fix9_poll_keeps_its_deadline(peer):
     assert 5 <= n <= 17, n
 
 
+def test_an_exception_in_a_step_abandons_its_request(peer):
+    r = peer.recv()
+    assert r.msg.opt.uri_path == ("b",), r.msg.opt.uri_path  # "/a" never went out
+    peer.send(peer.answer(r, CONTENT, b"b"))
+    peer.quiet(0.3)
+
+
 def test_callback_makes_a_request(peer):
     r = _registered(peer)
     tok = r.msg.token

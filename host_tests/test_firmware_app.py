@@ -152,7 +152,15 @@ def test_refused_activation_retried_after_hours(sim, fw_build, fw_port, tmp_path
         time.sleep(10.5)  # 5 h 15 min
     finally:
         fw.kill()
-    times = [e["time"] for e in activations(sim)]
+    # An attempt whose answer the host was too slow to give in time (93 s of the firmware's
+    # are 52 ms here) is not a refusal: it is tried again at the write backoff, seconds
+    # later. Such a burst is one attempt; the hours lie between the bursts.
+    times = []
+    for e in activations(sim):
+        if not times or (e["time"] - times[-1][-1]) * 1800 > 600:
+            times.append([])
+        times[-1].append(e["time"])
+    times = [t[0] for t in times]
     gaps = [(b - a) * 1800 / 3600 for a, b in zip(times, times[1:], strict=False)]
     assert len(times) == 3, (gaps, fw.tail())
     assert 0.95 < gaps[0] < 1.3 and 1.95 < gaps[1] < 2.6, gaps  # hours

@@ -51,6 +51,28 @@ def test_fix12_port_unreachable_is_a_lost_datagram(udp_port):
     assert c.refused >= 1 and c.retransmissions == 4, (c.refused, c.retransmissions)
 
 
+def test_an_exception_in_a_step_abandons_its_request(peer):
+    # An exception out of a blocking call's step (the socket's OSError, a MemoryError of a
+    # board's full heap) ends the call's request: the next request goes out at once, not
+    # behind the abandoned one (NSTART = 1) until its deadline, and that one is never sent.
+    c = _client(peer)
+
+    def no_room():
+        raise MemoryError("no room")
+
+    c.pace = no_room
+    try:
+        c.request(GET, "/a")
+        raise AssertionError("no exception")
+    except MemoryError:
+        pass
+    eq((c.out, c.reqs), (None, []), "the queue after it")
+    c.pace = lambda: 0x0FFFFFFF
+    t = time.time()
+    eq(bytes(c.request(GET, "/b").payload()), b"b", "the next request's answer")
+    assert time.time() - t < 1, "it waited for the abandoned request"
+
+
 def test_callback_makes_a_request(peer):
     # A callback may call request(): it runs inside poll(), the observation goes on.
     c = _client(peer)

@@ -3,6 +3,7 @@
 #   app.config     config.json: load and validate; errors name the field (start-up only)
 #   app.start      the App's set-up (start-up only)
 #   app.store      flash state: thing token, outbox of unsent readings, dropped counter
+#   app.scan       the store's start-up scan of the flash (unloaded after)
 #   app.app        the loop: sample on schedule, store and forward
 #   app.provision  DNS + CoAP client, activation (loaded when needed, then unloaded)
 #   app.subscribe  values written to the thing -> handlers (subscribe: true)

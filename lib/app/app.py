@@ -11,11 +11,13 @@
 #   3. idle until the next sample: the client polled (notifications, an activation's
 #      retransmissions) or the board asleep, in slices.
 #
-# One owner of time (left(), feed()): every blocking step (a WiFi wait, DNS, NTP, a CoAP
-# exchange, a sleep slice) gets the time left until the earlier of the slot's end and the
-# watchdog's (its last feed plus its timeout, minus a margin), and the watchdog is fed
+# One owner of time (left(), feed()): every blocking step (a WiFi wait, DNS, NTP, a step of
+# a CoAP exchange, a sleep slice) gets the time left until the earlier of the slot's end and
+# the watchdog's (its last feed plus its timeout, minus a margin), and the watchdog is fed
 # between steps only if the last one kept to that: a step that hangs past it leaves the
-# watchdog to reset the board. No path can outlast the watchdog, no network delays a sample.
+# watchdog to reset the board. A CoAP call lasts up to the slot's end (a separate response
+# 10 s late, under an 8 s watchdog), its steps paced by pace(). No path can outlast the
+# watchdog, no network delays a sample.
 #
 # Ticks wrap at 2**30 ms (12.4 days) and ticks_diff orders two stamps only within ±6.2 days:
 # every timer (the backoffs, the NTP re-sync) is looked at each period (at most a day) and
@@ -144,6 +146,12 @@ class App:
             self.board.feed()
             self.fed = now
 
+    def pace(self):
+        """The client's, between the steps of a call (coap.client.Client.pace): a call may
+        last the slot, fed between its steps, each within left()."""
+        self.feed()
+        return self.left()
+
     def peak(self):
         # The heap's high-water mark, sampled where it peaks: after a request, before the
         # period's collection.
@@ -266,7 +274,7 @@ class App:
             # A clean heap for the exchange: a datagram needs contiguous bytes, and what was
             # read and built for this request is garbage by now.
             gc.collect()
-            self.thing.write(body, self.left())
+            self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: pace()
             self.b_write.ok()
             return None
         except ValueError as e:
@@ -277,7 +285,7 @@ class App:
             if e.code in (0x80, 0x8D, 0x8F):
                 return True
             # (4.01 too: the token is kept whatever happens, never re-activated)
-        except (CoapError, OSError) as e:
+        except (CoapError, OSError, MemoryError) as e:  # (no room for a datagram: later)
             self.why = repr(e)
         finally:
             self.peak()

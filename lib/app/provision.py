@@ -96,6 +96,7 @@ def connect(app):
             # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
             c = app.client = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
             c.block_szx = 5
+            c.pace = app.pace  # each step of a call within the budget, fed between
             c.rx_max = 640
         except Exception:
             s.close()

@@ -53,39 +53,13 @@ class Store:
     def __init__(self, outbox_max=200, log=print):
         self.max = outbox_max
         self.log = log
-        self._dir()
-        for name in ("token.tmp", "dropped.tmp"):
-            try:
-                os.remove(name)  # a write cut short by a power cut
-            except OSError:
-                pass
-        # The outbox is the range [lo, hi) of sequence numbers, n of them present: no list
-        # of them is kept, so its RAM does not grow with it. Holes (an unreadable reading
-        # deleted) are skipped.
-        # Scanned with ilistdir, one name at a time, not a list of them all at boot.
-        self.lo = self.hi = 1
-        n = 0
-        stale = []
-        for e in os.ilistdir(_BOX[:-1]) if self.box else ():
-            name = e[0]
-            if len(name) == 8 and name.isdigit():
-                q = int(name)
-                if not n or q < self.lo:
-                    self.lo = q
-                if q >= self.hi:
-                    self.hi = q + 1
-                n += 1
-            else:  # NNNNNNNN.tmp of an interrupted append: removed after the scan
-                stale.append(name)
-        for name in stale:
-            os.remove(_BOX + name)
-        self.n = n
-        try:
-            self.dropped = int(_read("dropped"))
-        except (TypeError, ValueError):
-            self.dropped = 0
+        from app import unload
+        from app.scan import scan
 
-    def _dir(self):
+        scan(self)  # (lo, hi, n, dropped, box)
+        unload("app.scan")
+
+    def mkdir(self):
         # The outbox directory: False (made again at the next append) when the flash had no
         # room for it; OSError when something else is in its place (a flash laid out wrong).
         try:
@@ -129,10 +103,6 @@ class Store:
         """The sequence numbers of (at most) the k oldest readings; holes read as None."""
         return range(self.lo, min(self.hi, self.lo + k))
 
-    def pending(self):
-        """Every queued sequence number, oldest first (a list: for tests and the REPL)."""
-        return [q for q in range(self.lo, self.hi) if _exists(q)]
-
     def append(self, t, values):
         """Queue a reading (t: ms since 1970, values: [(key, value)]); False if it could not
         be stored (counted in `dropped`). When the outbox is full, or the flash is, the
@@ -143,7 +113,7 @@ class Store:
             while self.n >= self.max and self.lo < self.hi:
                 self.add_dropped(1)
                 self.remove((self.lo,))
-            if self.box or self._dir():
+            if self.box or self.mkdir():
                 try:
                     write_atomic(_BOX + "%08d" % self.hi, data)
                     self.hi += 1

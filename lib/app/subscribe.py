@@ -10,6 +10,7 @@
 import gc
 import json
 import sys
+from time import ticks_diff, ticks_ms
 
 from app.store import write_atomic
 from coap.client import CoapError
@@ -27,12 +28,12 @@ class Subscription:
             self.inbox.append((key, value))
 
     def start(self, app):
-        """Subscribe once, within the time left (App.left); from then on thing.poll() keeps
-        it alive (and retries), within each poll's time."""
+        """Subscribe once, within the slot (its steps paced by App.pace); from then on
+        thing.poll() keeps it alive (and retries), within each poll's time."""
         gc.collect()  # the observation (kept) goes to the bottom of the heap
         try:
             ka = int(app.cfg["keepalive_s"] * 1000)
-            app.thing.subscribe(self.value, ka, max(1, app.left()))
+            app.thing.subscribe(self.value, ka, max(1, ticks_diff(app.dl, ticks_ms())))
             app.log("subscribed")
         except (ThingError, CoapError, OSError) as e:
             app.log("subscribe: %r, retrying" % (e,))

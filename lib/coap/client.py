@@ -124,10 +124,22 @@ class Client(Engine):
             self._step(left, r)
         return True
 
+    def pace(self):
+        """Between the steps of a blocking call (request, observe, cancel): the ms the next
+        step may wait at most. A firmware sets its own (feed the watchdog, then its budget):
+        a call may then outlast the watchdog, each step within it."""
+        return CAP
+
     def _run(self, r):
-        # Until r is done: its response, decoded, or its failure raised.
-        while not r.done:
-            self._step(CAP, r)
+        # Until r is done: its response, decoded, or its failure raised. An exception out of
+        # a step (the socket's OSError, a MemoryError) abandons r: ended, so that it does not
+        # hold the queue (NSTART = 1) until its deadline.
+        try:
+            while not r.done:
+                self._step(max(self.pace(), 1), r)
+        except BaseException:
+            self.end(r, "abandoned", ticks_ms())
+            raise
         if r.err:
             raise r.err
         m = self.rx

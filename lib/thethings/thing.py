@@ -205,7 +205,7 @@ class Thing:
         datetime) for every value written to the thing from now on, called from inside poll()
         (coap.client runs callbacks there only). Keepalives {} and the first {"status":
         "success", ...} are no values. While poll() is called, the subscription stays: the
-        client re-registers it (the same token, in the background, RFC 7641 §3.3.1) when
+        client re-registers it (a fresh token, in the background, RFC 7641 §3.3.1) when
         nothing came for keepalive_ms + 1 s (theThings.IO's SDK's rule); when that fails, or
         the server ends it, poll() subscribes anew after a backoff (retry_min_ms doubling to
         retry_max_ms, with jitter). This first registration raises when it fails (ThingError
