@@ -62,7 +62,8 @@ mpy: setup
 
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
 # [BOARD=esp32|picow|pico|unix] [CONFIG=config.json]. Copies an explicit list of files
-# (tools/deploy.py), so the thing token and outbox in flash survive, then resets.
+# (tools/deploy.py), so the thing token and outbox in flash survive, then resets. A running
+# board is put in safe mode first (SAFE, reset: no watchdog during the copy).
 CONFIG ?= config.json
 deploy:
 	@test -n "$(PORT)" || { echo "usage: make deploy PORT=<serial port> [BOARD=esp32|picow|pico|unix]" >&2; exit 2; }

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -249,3 +250,30 @@ def test_stop_cleans_up(flash):
             assert os.readlink("/proc/%s/cwd" % pid) != flash_real, "interpreter left running"
         except OSError:
             pass
+
+
+def test_sticky_watchdog_outlives_a_soft_reset(flash):
+    # rp2 and ESP32: nothing stops a started machine.WDT but a hard reset
+    (flash / "main.py").write_text(
+        "import machine, os\n"
+        "if 'armed' not in os.listdir('/'):\n"
+        "    open('/armed', 'w').close()\n"
+        "    machine.WDT(timeout=3000)\n"
+        "print('main done')\n"
+    )
+    with VirtualBoard(flash, sticky_wdt=True) as b:
+        b.wait_for_output("main done")
+        b.mpremote("soft-reset")  # raw REPL, unfed: the watchdog fires there
+        i = b.wait_for_output("MPY: soft reboot")
+        i = b.wait_for_output("rst:0x7 (TG0WDT_SYS_RESET)", after=i, timeout=5)
+        b.wait_for_output("main done", after=i)  # after the reset: no watchdog (hard)
+
+
+def test_baud_rate_makes_the_port_as_slow_as_a_uart(flash):
+    with VirtualBoard(flash, baud=19200) as b:  # 1920 bytes/s each way (8N1)
+        b.wait_for_output(">>> ")
+        t = time.monotonic()
+        r = b.mpremote("exec", "s = '%s'; print(s * 2)" % ("ab" * 1500))
+        took = time.monotonic() - t
+    assert r.stdout == "ab" * 3000 + "\n"  # every byte, in order
+    assert took > (3000 + 6000) / 1920  # 3000 bytes of code in, 6000 out

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import deploy
+import procs
 import pytest
 
 from vboard.board import default_micropython
@@ -180,3 +181,90 @@ def test_make_deploy_wiring():
         text=True,
     )
     assert 'tools/deploy.py --port build/vboard0 --board unix --config "my.json"' in r.stdout
+
+
+def test_deploy_steps_put_the_board_in_safe_mode_then_copy_in_it(project):
+    enter, copy = deploy.steps("PORT", "unix", str(project), mpremote=["mpremote"])
+    # under the watchdog only this: no soft reset (`resume`), SAFE, reset
+    head = ["mpremote", "connect", "PORT", "resume", "exec"]
+    assert enter == head + [deploy._ENTER_SAFE, "+", "reset"]
+    plain = deploy.plan("PORT", "unix", str(project), mpremote=["mpremote"])
+    assert copy[:7] == head + [deploy._CHECK, "+"]  # first: is it in safe mode?
+    assert copy[7:-5] == plain[3:-2]  # the same copy as without safe mode
+    assert copy[-5:] == ["+", "exec", deploy._FINISH % (True,), "+", "reset"]
+    r = procs.run(
+        [sys.executable, os.path.join(ROOT, "tools", "deploy.py"), "-n", "--port", "PORT"]
+        + ["--board", "unix", "--root", str(project)]
+    )
+    assert r.returncode == 0, r.stderr
+    assert [line.split(" connect PORT ")[1] for line in r.stdout.splitlines()] == [
+        "resume exec '<SAFE, mark>' + reset",
+        "resume exec '<check: safe mode>' + exec '<prepare /lib>' + cp -r %s : + cp %s %s "
+        ":boards/ + cp %s %s : + cp %s :config.json + exec '<leave safe mode>' + reset"
+        % tuple(
+            str(project / p)
+            for p in (
+                "build/lib",
+                "boards/__init__.py",
+                "boards/unix.py",
+                "boot.py",
+                "main.py",
+                "config.json",
+            )
+        ),
+    ]
+
+
+def _fake_sessions(tmp_path, copy_fails_with):
+    """[enter, copy] as scripts that log each run; the copy prints the first of
+    copy_fails_with left and fails (exit 1), then succeeds."""
+    log = tmp_path / "runs"
+    enter = [sys.executable, "-c", "open(%r, 'a').write('enter\\n')" % str(log)]
+    copy = [
+        sys.executable,
+        "-c",
+        "import sys\n"
+        "n = open(%r).read().count('copy')\n"
+        "open(%r, 'a').write('copy\\n')\n"
+        "fails = %r\n"
+        "if n < len(fails):\n"
+        "    print(fails[n])\n"
+        "    sys.exit(1)\n" % (str(log), str(log), copy_fails_with),
+    ]
+    return log, [enter, copy]
+
+
+def test_deploy_starts_again_when_the_board_did_not_reach_safe_mode(tmp_path):
+    log, sessions = _fake_sessions(
+        tmp_path,
+        [
+            "RuntimeError: deploy-check: no SAFE file: the board reset before it was written",
+            "mpremote: could not enter raw repl",
+        ],
+    )
+    assert deploy.run_steps("PORT", sessions, boot_s=0) == 0
+    assert log.read_text() == "enter\ncopy\n" * 3
+
+
+def test_deploy_gives_up_on_a_failed_copy_and_after_three_attempts(tmp_path):
+    log, sessions = _fake_sessions(tmp_path, ["mpremote: cp: OSError: [Errno 28] ENOSPC"])
+    assert deploy.run_steps("PORT", sessions, boot_s=0) == 1  # not a reach problem: no retry
+    assert log.read_text() == "enter\ncopy\n"
+    (tmp_path / "again").mkdir()
+    log, sessions = _fake_sessions(tmp_path / "again", ["could not enter raw repl"] * 5)
+    assert deploy.run_steps("PORT", sessions, boot_s=0) == 1
+    assert log.read_text() == "enter\ncopy\n" * deploy.ATTEMPTS
+
+
+@needs_board
+def test_the_copy_refuses_a_board_that_is_not_in_safe_mode(project, flash):
+    with VirtualBoard(flash) as board:
+        board.wait_for_output("old firmware")
+        _, copy = deploy.steps(board.port, "unix", str(project))
+        r = procs.run(copy, timeout=30)
+        assert r.returncode and "deploy-check: no SAFE file" in r.stdout + r.stderr
+        board.mpremote("resume", "exec", deploy._ENTER_SAFE)  # SAFE, but no reset
+        r = procs.run(copy, timeout=30)
+        assert r.returncode and "deploy-check: the board has not reset" in r.stdout + r.stderr
+    assert (flash / "lib" / "coap" / "__init__.py").read_text() == "VERSION = 'stale'\n"
+    assert (flash / "main.py").read_text() == "print('old firmware')\n"  # nothing copied

@@ -18,10 +18,21 @@ def main(argv=None):
     ap.add_argument("--micropython", help="unix port executable (default: the venv's)")
     ap.add_argument("--heapsize", help="interpreter heap, e.g. 128K (default: unix port's)")
     ap.add_argument("--log", help="append everything the board prints to this file")
+    ap.add_argument(
+        "--baud", type=int, help="as slow as a UART at this rate, e.g. 115200 (default: fast)"
+    )
+    ap.add_argument(
+        "--sticky-wdt",
+        action="store_true",
+        help="the watchdog keeps running across soft resets, as on rp2 and ESP32",
+    )
     args = ap.parse_args(argv)
 
     os.makedirs(args.flash, exist_ok=True)
-    board = Board(args.flash, args.link or None, args.micropython, args.heapsize, args.log)
+    board = Board(
+        args.flash, args.link or None, args.micropython, args.heapsize, args.log,
+        baud=args.baud, sticky_wdt=args.sticky_wdt,
+    )  # fmt: skip
     signal.signal(signal.SIGTERM, board.stop)
     signal.signal(signal.SIGINT, board.stop)
     signal.signal(signal.SIGHUP, board.stop)

@@ -58,13 +58,48 @@ _LONE_LF = re.compile(rb"(?<!\r)\n")
 _MOUNT, _UMOUNT = b"__mount()", b'os.umount("/remote")'
 _TICK = 0.05  # seconds between checks for a client opening the port and for deadlines
 _HOLD_S = 1.0  # input held at most this long after an interrupt (see above)
+_UART_BUF = 256  # with a baud rate: bytes queued each way, the rest waits in the pty
+
+
+class _Line:
+    """One direction of a serial line at `baud` (8N1: 10 bits a byte): how many bytes may
+    go now. Bytes go in slices of 10 ms' worth, so a slow line does not spin the loop."""
+
+    def __init__(self, baud):
+        self.rate = baud / 10.0
+        self.slice = max(1, int(self.rate / 100))
+        self.credit = 0.0
+        self.t = time.monotonic()
+
+    def allowed(self, pending, now):
+        """Bytes that may be written now (0: wait), of `pending` waiting."""
+        self.credit = min(self.credit + (now - self.t) * self.rate, 2.0 * self.slice)
+        self.t = now
+        n = min(pending, int(self.credit))
+        return n if n >= min(pending, self.slice) else 0
+
+    def sent(self, n):
+        self.credit -= n
+
+    def wait(self, pending):
+        """Seconds until allowed() gives bytes again."""
+        return max(min(pending, self.slice) - self.credit, 1.0) / self.rate
 
 
 class Board:
     """A virtual board: `open()` makes the port, `run()` serves it until `stop()`."""
 
-    def __init__(self, flash, link=None, micropython=None, heapsize=None, log=None):
+    def __init__(
+        self, flash, link=None, micropython=None, heapsize=None, log=None, *,
+        baud=None, sticky_wdt=False,
+    ):  # fmt: skip
         self.flash = os.path.abspath(flash)
+        # A baud rate makes the port as slow as a board's UART, both ways; None: as fast as
+        # the pty (a board's USB CDC).
+        self._lines = (_Line(baud), _Line(baud)) if baud else None  # to the board, from it
+        # The watchdog keeps running across soft resets, as on rp2 and ESP32 (else a soft
+        # reset stops it).
+        self.sticky_wdt = sticky_wdt
         self.link = link
         self.argv_head = [micropython or default_micropython()]
         if heapsize:
@@ -151,7 +186,8 @@ class Board:
     def soft_reset(self):
         self._end_child()
         self._emit(SOFT_REBOOT)
-        self._wdt = None
+        if not self.sticky_wdt:
+            self._wdt = None
         self._start(startup.SOFT_RESET, run_main=not self.raw_mode)
 
     def hard_reset(self, cause=startup.SOFT_RESET, drain=True):
@@ -197,7 +233,8 @@ class Board:
             self.hard_reset(startup.HARD_RESET, drain=False)
         else:
             self._emit(SOFT_REBOOT)
-            self._wdt = None
+            if not self.sticky_wdt:
+                self._wdt = None
             self._start(startup.SOFT_RESET, run_main=not self.raw_mode)
 
     # -- data ----------------------------------------------------------------------------
@@ -261,15 +298,14 @@ class Board:
                 self.to_child += b"\x03"
             self.to_child += part
 
-    def _write(self, fd, buf):
+    def _write(self, fd, buf, limit=_CHUNK):
+        """Bytes written (at most `limit`) from the head of buf."""
         try:
-            n = os.write(fd, buf[:_CHUNK])
-        except (BlockingIOError, InterruptedError):
-            return True
-        except OSError:
-            return False
+            n = os.write(fd, buf[:limit])
+        except (BlockingIOError, InterruptedError, OSError):
+            return 0
         del buf[:n]
-        return True
+        return n
 
     # -- loop ----------------------------------------------------------------------------
 
@@ -287,37 +323,55 @@ class Board:
         connected = self._client_connected()
         if not connected:
             self.to_client.clear()
+        lines, now = self._lines, time.monotonic()
+        max_in = _UART_BUF if lines else _MAX_TO_CHILD
+        max_out = _UART_BUF if lines else _MAX_TO_CLIENT
+        # how much each way may go now (a slow line: within its baud rate)
+        may_in = lines[0].allowed(len(self.to_child), now) if lines else _CHUNK
+        may_out = lines[1].allowed(len(self.to_client), now) if lines else _CHUNK
+        timeout = _TICK
         poller = select.poll()
         if connected:
-            ev = select.POLLIN if len(self.to_child) < _MAX_TO_CHILD else 0
-            poller.register(self.master, ev | (select.POLLOUT if self.to_client else 0))
+            ev = select.POLLIN if len(self.to_child) < max_in else 0
+            if self.to_client:
+                if may_out:
+                    ev |= select.POLLOUT
+                else:
+                    timeout = min(timeout, lines[1].wait(len(self.to_client)))
+            poller.register(self.master, ev)
         child = self.child
         if self._hold and (not child or time.monotonic() > self._hold or child.reading()):
             self._hold = None
         if child:
-            ev = select.POLLIN if len(self.to_client) < _MAX_TO_CLIENT else 0
-            out = self.to_child and not self._hold
-            poller.register(child.fd, ev | (select.POLLOUT if out else 0))
+            ev = select.POLLIN if len(self.to_client) < max_out else 0
+            if self.to_child and not self._hold:
+                if may_in:
+                    ev |= select.POLLOUT
+                else:
+                    timeout = min(timeout, lines[0].wait(len(self.to_child)))
+            poller.register(child.fd, ev)
             poller.register(child.ctl, select.POLLIN)
-        events = dict(poller.poll(_TICK * 1000))
+        events = dict(poller.poll(max(1, int(timeout * 1000 + 0.999))))
 
         ev = events.get(self.master, 0)
         if ev & select.POLLIN:
             try:
-                self._from_client(os.read(self.master, _CHUNK))
+                self._from_client(os.read(self.master, min(_CHUNK, max_in - len(self.to_child))))
             except (BlockingIOError, InterruptedError):
                 pass
             except OSError as e:  # EIO: the client closed the port
                 if e.errno != errno.EIO:
                     raise
         if ev & select.POLLOUT:
-            self._write(self.master, self.to_client)
+            n = self._write(self.master, self.to_client, may_out)
+            if lines:
+                lines[1].sent(n)
 
         if child:
             ev = events.get(child.fd, 0)
             if ev & select.POLLIN:
                 try:
-                    data = os.read(child.fd, 65536)
+                    data = os.read(child.fd, 65536 if not lines else max_out)
                 except BlockingIOError:
                     data = None
                 except OSError:
@@ -329,7 +383,9 @@ class Board:
             elif ev & (select.POLLHUP | select.POLLERR):
                 return self._on_child_exit()
             if ev & select.POLLOUT and not self._hold:
-                self._write(child.fd, self.to_child)
+                n = self._write(child.fd, self.to_child, may_in)
+                if lines:
+                    lines[0].sent(n)
             if events.get(child.ctl, 0):
                 for line in child.read_ctl():
                     if self.child is child:

@@ -37,7 +37,10 @@ def _wait(predicate, timeout, what):
 class VirtualBoard:
     """A virtual board on a pty; `flash_dir` is its flash (created if missing)."""
 
-    def __init__(self, flash_dir, link=None, *, heapsize=None, micropython=None):
+    def __init__(
+        self, flash_dir, link=None, *, heapsize=None, micropython=None, baud=None,
+        sticky_wdt=False,
+    ):  # fmt: skip
         self.flash = os.path.abspath(flash_dir)
         self._dir = tempfile.mkdtemp(prefix="vboard-")
         self.port = os.path.abspath(link) if link else os.path.join(self._dir, "vboard0")
@@ -48,6 +51,10 @@ class VirtualBoard:
             self._extra += ["--heapsize", str(heapsize)]
         if micropython:
             self._extra += ["--micropython", micropython]
+        if baud:
+            self._extra += ["--baud", str(baud)]
+        if sticky_wdt:
+            self._extra += ["--sticky-wdt"]
         self.proc = None
         self._final_output = None
 
@@ -82,6 +89,10 @@ class VirtualBoard:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        try:  # anything else in its session (it started one); the interpreter has its own
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.proc = None
         self._final_output = self.output()
         shutil.rmtree(self._dir, ignore_errors=True)
