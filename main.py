@@ -10,16 +10,13 @@ board = None
 
 
 def interrupted():
-    # The watchdog cannot be stopped: say how long the REPL lasts, and how to keep it.
-    left = board.wdt_left() if board else None
-    if left is None:
+    # The watchdog cannot be stopped: app.crash says how long the REPL lasts, and how to stay.
+    try:
+        from app.crash import interrupted
+
+        interrupted(board)
+    except Exception:  # no app (a broken deploy)
         print("main.py: interrupted")
-    else:
-        print(
-            "main.py: interrupted; the watchdog resets the board in %d s. To stay at the "
-            "REPL: mpremote exec \"open('SAFE','w').close()\" + reset (safe mode starts "
-            "no watchdog; mpremote rm :SAFE + reset to run again)" % max(0, left // 1000)
-        )
 
 
 try:

@@ -1,6 +1,7 @@
 # main.py's last resort (imported only after a crash, which main.py has printed): wait 1,
 # 2, 4 ... up to 300 s after consecutive crashes (counted in the file "crashes", which the
 # app removes after its first good period), feeding the watchdog, then reset the board.
+# And what main.py says when Ctrl-C stops the firmware.
 import time
 
 from app.store import write_atomic
@@ -29,3 +30,17 @@ def crashed(board):
     except OSError:
         pass
     board.reset()
+
+
+def interrupted(board):
+    """Ctrl-C at the REPL: the hardware watchdog cannot be stopped, so say when it resets
+    the board, and how to stay at the REPL."""
+    left = board.wdt_left() if board else None
+    if left is None:
+        print("main.py: interrupted")
+    else:
+        print(
+            "main.py: interrupted; the watchdog resets the board in %d s. To stay at the "
+            "REPL: mpremote exec \"open('SAFE','w').close()\" + reset (safe mode starts "
+            "no watchdog; mpremote rm :SAFE + reset to run again)" % max(0, left // 1000)
+        )
