@@ -46,8 +46,8 @@ lint: setup
 # Precompiled .mpy of every library, the form deployed to boards: -O3, without line-number
 # tables (as MicroPython builds its own deployed modules: ntptime, webrepl, asyncio), which
 # leaves a board 1.5 KB more heap (a traceback then names the function, line 1); OPT=2
-# keeps them for debugging. The codec's
-# hot loops are viper (native code), so the .mpy is per architecture:
+# keeps them for debugging. Each .mpy's source name is its path on the board (/lib/...), the
+# name the import gives it too: one qstr in RAM for both. The codec's hot loops are viper (native code), so the .mpy is per architecture:
 # BOARD=esp32 -> xtensawin, esp32c3 -> rv32imc, picow and pico -> armv6m, unix -> x64 (this
 # host; ARCH=x86 for the i386 port).
 BOARD  ?= esp32
@@ -56,8 +56,8 @@ MPY_ARCH = $(or $(ARCH),$(if $(filter picow pico,$(BOARD)),armv6m,$(if $(filter 
 mpy: setup
 	rm -rf build/lib
 	cd lib && find . -name '*.py' ! -name manifest.py ! -name _host.py | while read -r f; do \
-	  mkdir -p ../build/lib/$$(dirname $$f); \
-	  ../$(MPYCROSS) -O$(OPT) -march=$(MPY_ARCH) -o ../build/lib/$${f%.py}.mpy $$f || exit 1; done
+	  m=$${f#./}; m=$${m%.py}.mpy; mkdir -p ../build/lib/$$(dirname $$m); \
+	  ../$(MPYCROSS) -O$(OPT) -march=$(MPY_ARCH) -s /lib/$$m -o ../build/lib/$$m $$f || exit 1; done
 	@echo "$$(cat build/lib/coap/*.mpy | wc -c) bytes of lib/coap .mpy ($(MPY_ARCH))"
 
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0

@@ -83,9 +83,11 @@ def build_firmware(dest, arch="x64", opt=3):
     for cwd, rel in jobs:
         out = os.path.join(dest, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        # the source's path as `make mpy` gives it (relative): the .mpy stores it, and the
-        # board keeps it in RAM (a qstr, for tracebacks)
-        argv = [MPY_CROSS, "-O%d" % opt, "-march=" + arch, "-o", out, rel]
+        # The .mpy stores a source name (for tracebacks), which the board keeps in RAM as a
+        # qstr, and the import its path (__file__): one qstr when they are the same, as
+        # `make mpy` makes them for a board's /lib. heap_run() imports from lib/ here.
+        name = "lib/" + rel[:-3] + ".mpy"
+        argv = [MPY_CROSS, "-O%d" % opt, "-march=" + arch, "-s", name, "-o", out, rel]
         subprocess.run(argv, cwd=cwd, check=True)
     return str(dest)
 
