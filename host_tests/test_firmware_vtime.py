@@ -7,7 +7,8 @@ days of a board's life in seconds, its ticks wrapping at 2**30 ms as on a 32-bit
 - a 6.5-day WiFi outage (6.2-12.4 days is where a ticks stamp taken before it reads as
   being in the future), the wrap inside it too: likewise;
 - a day with seeded random faults of every kind: no reading lost, no watchdog overrun, no
-  heap growth.
+  heap growth;
+- (xfail, a firmware bug) the link lost while the activation is being retransmitted.
 
 Skipped (with the make target named) where `make targets` has not built the i386 port.
 """
@@ -62,9 +63,12 @@ def test_server_outage_7_days_across_the_wrap(build, tmp_path):
 def test_wifi_outage_6_5_days_across_the_wrap(build, tmp_path):
     start, end = 2 * HOUR, 2 * HOUR + int(6.5 * vtime.DAY)
     ticks0 = vtime.WRAP - 2 * vtime.DAY * 1000
+    # Attempts of 10 s (half the default): each is polled in 50-ms slices, which cost host
+    # time; how long one lasts changes nothing here (its stamp is dropped when it ends).
+    wifi = dict(vtime.config()["wifi"], timeout_s=10)
     r = vtime.run(
         build, str(tmp_path), (end + 3 * HOUR) / vtime.DAY, PERIOD,
-        faults=[["wifi_down", start, end]], ticks0=ticks0,
+        faults=[["wifi_down", start, end]], ticks0=ticks0, wifi=wifi,
     )  # fmt: skip
     assert r["ticks"] < ticks0
     assert r["real_s"] < 60
@@ -92,3 +96,19 @@ def test_one_day_with_faults(build, tmp_path):
     h = r["heap_days"]
     assert len(h) == 4, h
     assert h[-1] - h[0] <= 0, h  # the heap after collection: no growth
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="firmware bug: App.idle() drives an activation in flight with client.poll() "
+    "unguarded (lib/app/app.py; provision.activate()'s client.wait() likewise): the link "
+    "dropping during its retransmissions makes the socket's send raise OSError "
+    "(EHOSTUNREACH, as lwIP's without a route) out of App.run(), and main.py resets the board",
+)
+def test_wifi_lost_while_activating(build, tmp_path):
+    # the server silent at first (the activation CON retransmitted), the link gone at 8 s
+    faults = [["blackhole", 0, 20], ["wifi_down", 8, 200]]
+    r = vtime.run(build, str(tmp_path), 0.05, faults=faults, ticks0=1000)
+    assert not r["crashed"], vtime.tail(r)
+    assert r["lost"] == 0 and r["things"]["activations"] == 1

@@ -2,7 +2,8 @@
 # watchdog's bookkeeping) with what an ESP32 or a Pico W adds (host_tests/fw_mp/wifiboard.py):
 # a radio that connects in connect_ms and meets the world's WiFi faults, an RTC set by the
 # firmware's own NTP exchange (drifting DRIFT_PPM), the router's DNS server; and a flash
-# that can be a littlefs on a block device in a host file, filled up by a fault.
+# that can be a littlefs on a block device in a host file (vworld.flash), filled up by a
+# fault. It also takes the heap figures of each day (heap).
 #
 # Watchdog: the unix board exits when a feed comes late (checked at a sample, a sleep, a
 # feed); here an overrun is counted (overruns, and the first ones printed) and the run goes
@@ -61,6 +62,11 @@ class VBoard(Unix):
 
     def wd(self, t):  # vclock: a wait is about to take the time to t
         self._late(t)
+
+    def feed(self):  # (Unix's, in fewer calls: the WiFi wait feeds every 50 ms)
+        t = clock.ticks_ms()
+        self._late(t)
+        self.fed = t
 
     # -- radio ----------------------------------------------------------------------------
 

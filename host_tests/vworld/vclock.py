@@ -91,8 +91,12 @@ def ticks_ms():
 
 def skip(ms):
     """Let ms of virtual time pass at once (a wait that costs no real time)."""
-    global SKIPPED, _skms
     sync()
+    _skip(ms)
+
+
+def _skip(ms):
+    global SKIPPED, _skms
     if ms > 0:
         if WD is not None:
             WD.wd((VT + ms) & _MASK)
@@ -107,9 +111,7 @@ def skip(ms):
 def skip_to(t):
     """Skip to virtual ticks t (nothing when it is not ahead)."""
     sync()
-    d = ticks_diff(t, VT)
-    if d > 0:
-        skip(d)
+    _skip(ticks_diff(t, VT))
 
 
 def ticks_us():

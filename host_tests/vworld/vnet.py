@@ -14,6 +14,8 @@
 #   DROP(src, dst)         a fault hook: True drops the datagram (black hole, WiFi down)
 #   DOWN()                 True while the board's link is down: its sends raise
 #                          EHOSTUNREACH, as lwIP's without a route
+#   stats                  counters; "nomem": datagrams lost because the world's code,
+#                          in the firmware's heap, could not allocate (lwIP out of pbufs)
 from micropython import const
 
 import vworld.vclock as clock
