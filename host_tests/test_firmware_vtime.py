@@ -57,6 +57,7 @@ def test_server_outage_7_days_across_the_wrap(build, tmp_path):
     )  # fmt: skip
     assert r["ticks"] < ticks0  # the ticks wrapped
     assert r["real_s"] < 60
+    assert r["losses"] == 0  # the link held all along (its stamp never read as stale)
     _check(r, start, end)
 
 

@@ -29,7 +29,8 @@ class VBoard(Unix):
         super().__init__()
         self.F = faults
         self.connect_ms = connect_ms
-        self.at = None  # ticks the link comes up (connecting or connected)
+        self.at = None  # ticks the link comes up (while connecting)
+        self.conn = False  # connected
         self.off = None  # the RTC: ms ahead of the virtual wall clock, once set
         self.overruns = 0
         self.worst = 0  # the latest feed seen, ms after the last (overruns: > wdt_ms)
@@ -78,31 +79,39 @@ class VBoard(Unix):
         w = F.on("wifi_flap")
         return w is None or (clock.S - w[0]) // w[2] % 2 == 0
 
+    def _link(self):
+        # Connected now? The radio's state: an attempt's stamp (at) is dropped once it has
+        # connected, so that no ticks stamp outlives an attempt (a connection held for 6.2
+        # days would otherwise read as one not made yet); a lost AP ends the connection.
+        if not self._ap():
+            if self.conn:
+                self.losses += 1
+            self.conn = False
+            self.at = None  # the attempt failed, or the link was lost: connect again
+        elif not self.conn and self.at is not None:
+            if clock.ticks_diff(clock.ticks_ms(), self.at) >= 0:
+                self.conn = True
+                self.at = None
+        return self.conn
+
     def net_up(self):
-        """The link carries datagrams now (no side effects: vnet asks this)."""
-        return (
-            self.at is not None and clock.ticks_diff(clock.ticks_ms(), self.at) >= 0 and self._ap()
-        )
+        """The link carries datagrams now (vnet asks this for each one)."""
+        return self._link()
 
     def wifi_start(self, ssid, password, country=None):
         self.starts += 1
+        self.conn = False
         self.at = clock.ticks_add(clock.ticks_ms(), self.connect_ms)
 
     def wifi_up(self):
-        if self.at is None:
-            return False
-        if not self._ap():
-            if clock.ticks_diff(clock.ticks_ms(), self.at) >= 0:
-                self.losses += 1  # connected: lost
-            self.at = None  # lost, or the attempt failed: connect again
-            return False
-        return clock.ticks_diff(clock.ticks_ms(), self.at) >= 0
+        return self._link()
 
     def wifi_status(self):
-        return "got ip" if self.wifi_up() else "connecting" if self.at else "no ap found"
+        return "got ip" if self._link() else "connecting" if self.at else "no ap found"
 
     def wifi_stop(self):
         self.at = None
+        self.conn = False
 
     def dns_server(self):
         return ("10.0.0.1", 53)
