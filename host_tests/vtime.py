@@ -82,8 +82,9 @@ def random_faults(seed, days, quiet=(), every=(4 * 3600, 16 * 3600), longest=DAY
         "blackhole": ((600, 43200), None),
         "error": ((300, 10800), None),
         "slow": ((600, 7200), (3, 30)),  # the separate response this late, s
-        "dns_slow": ((600, 21600), (1, 10)),
-        "dns_fail": ((600, 21600), None),
+        # (DNS is asked at boot and for NTP's name, daily: a window must span a day to count)
+        "dns_slow": ((3600, 2 * DAY), (1, 10)),
+        "dns_fail": ((3600, 2 * DAY), None),
         "ntp_fail": ((3600, 2 * DAY), None),
         "ntp_garbage": ((3600, DAY), None),
         "wifi_down": ((60, DAY), None),
