@@ -22,6 +22,10 @@
   over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
   FROZEN_MICROPYTHON=binary (a unix port with firmware/manifest_unix.py frozen in) the same
   as firmware_frozen_heap_*.
+- soak_days, soak_readings, soak_readings_lost, soak_readings_dropped, soak_wdt_overruns,
+  soak_heap_growth_bytes, soak_real_s, soak_heap_bytes: the firmware for 30 days of
+  virtual time on the i386 port, a reading a minute, against seeded random faults
+  (bench/soak.py, host_tests/vworld).
 - On the RP2040 (the rp2 port in rp2040js, cycle counts; bench/cores_rp2.py):
   codec_roundtrip_rp2040_cycles (and _fresh_), firmware_rp2_heap_free_{boot,steady}_bytes,
   and with MICROCOAPY microcoapy_roundtrip_rp2040_cycles and speedup_rp2040.
@@ -114,6 +118,7 @@ def main():
     import client
     import cores_m0
     import cores_rp2
+    import soak
     from firmware_heap import run as firmware_heap
 
     heap = firmware_heap() + firmware_heap(port="i386")
@@ -123,6 +128,7 @@ def main():
     heap += client.run()  # the client on loopback,
     heap += cores_m0.run()  # instructions on the qemu cores,
     heap += cores_rp2.run()  # the RP2040's figures (the rp2 port in rp2040js), printed alike
+    heap += soak.run()  # 30 days in virtual time (i386)
     for f in heap:
         print(json.dumps(f))
     figures += heap
@@ -159,6 +165,7 @@ def main():
     else:
         lines.append("(MICROCOAPY=/dir/containing/microcoapy adds a comparison with microCoAPy)")
     lines.append(cores_rp2.summary(by))
+    lines.append(soak.summary(by))
     print("\n".join("# " + s for s in lines), file=sys.stderr)
 
 
