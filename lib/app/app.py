@@ -188,7 +188,10 @@ class App:
             values.append(("dropped", d))
             self.reported = d
         # -- network, until the slot ends
-        why = self.ready()
+        try:
+            why = self.ready()
+        except MemoryError as e:  # no room for a module now (a fragmented heap): later
+            why = repr(e)
         t = b.time_ms()  # (after ready(): NTP may just have set the clock)
         if t is not None:
             t -= ticks_diff(ticks_ms(), tick)
@@ -343,6 +346,10 @@ class App:
             if self.sub and self.thing:
                 self.subs.poll(self.thing, left)
             elif self.act:
-                self.client.poll(left)  # its retransmissions go on (app.provision)
+                try:
+                    self.client.poll(left)  # its retransmissions go on (app.provision)
+                except OSError as e:  # the link gone under it: as a lost datagram
+                    self.log("activation: %r" % (e,))
+                    b.sleep_ms(max(0, self.left()))  # the rest of the slot
             else:
                 b.sleep_ms(left)

@@ -59,7 +59,7 @@ class Link:
                         app.thing.unsubscribe(1)
                     if app.client:
                         app.client.close()
-                    app.client = app.thing = None
+                    app.client = app.thing = app.act = None  # (act: the old client's)
                     app.sub = False
             elif self.was:
                 app.log("wifi: lost (%s)" % b.wifi_status())
@@ -90,7 +90,7 @@ class Link:
             b.set_time(ntp.query(host, max(1, app.left()), port))
             self.b_ntp.ok()
             self.b_ntp.due = ticks_add(ticks_ms(), 86400000)  # daily
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, MemoryError) as e:  # (no room for app.ntp now: later)
             app.log("ntp: %r, retry in %d ms" % (e, self.b_ntp.fail()))
         finally:
             unload("app.ntp")

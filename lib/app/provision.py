@@ -121,8 +121,12 @@ def activate(app):
             return False
         app.stats["activations"] += 1
         r = app.act = c.start(request(code), ticks_ms())  # deadline: MAX_TRANSMIT_WAIT
-    if not c.wait(r, app.left()):
-        return False  # in flight: the idle slices and the next periods drive it
+    try:
+        if not c.wait(r, app.left()):
+            return False  # in flight: the idle slices and the next periods drive it
+    except OSError as e:  # the link gone under it (a send failed): as a lost datagram
+        app.log("activation: %r" % (e,))
+        return False
     app.act = None
     try:
         if r.err:
