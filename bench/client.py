@@ -86,12 +86,12 @@ def summary(by):
         "client on loopback (libcoap server): blocking %.1f us, asyncio %.1f us per request "
         "(i386: %.1f / %.1f), aiocoap on CPython %.1f us; heap growth over %d requests: %d "
         "bytes (blocking, 32K), %d (asyncio, 48K)"
-        % tuple(by[n]["value"] for n in (
+        % (tuple(by[n]["value"] for n in (
             "client_roundtrip_loopback_us", "client_aio_roundtrip_loopback_us",
             "client_roundtrip_loopback_us_i386", "client_aio_roundtrip_loopback_us_i386",
             "aiocoap_client_roundtrip_loopback_us")) + (HEAP_N,) + tuple(
             by[n]["value"] for n in ("client_requests_heap_growth_bytes",
-                                     "client_aio_requests_heap_growth_bytes"))
+                                     "client_aio_requests_heap_growth_bytes")))
     )  # fmt: skip
 
 
