@@ -118,7 +118,7 @@ def main():
             if scene.get("heapsize"):
                 argv += ["-X", "heapsize=" + scene["heapsize"]]
             argv.append(os.path.join(HERE, "fw_mp", "faultboard.py"))
-            env = dict(os.environ, MICROPYPATH=scene["build"] + ":.frozen")
+            env = dict(os.environ, MICROPYPATH=scene["build"] + ":" + HERE + ":.frozen")
             env["LD_PRELOAD"] = scene["hook"]  # the same anchor and speed: inherited
             fw = subprocess.Popen(argv, cwd=flash, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip

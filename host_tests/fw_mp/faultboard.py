@@ -17,6 +17,7 @@ import sys
 from time import ticks_diff, ticks_ms
 
 import vfs
+from vworld.flash import fill  # the flash_full filler, the soak's too (host_tests/)
 
 from app.app import App
 from boards.unix import Board as Unix
@@ -42,38 +43,6 @@ class RAMBlocks:
 
     def ioctl(self, op, arg):
         return self.n if op == 4 else _BLOCK if op == 5 else 0  # count, size; erase: ok
-
-
-def fill():
-    """Take all the room left: files written in chunks (each flushed: committed), smaller
-    and smaller, then small files, which littlefs keeps inline in a directory's blocks,
-    until ENOSPC, in the root and the outbox (not a reading's name: the store ignores
-    them). Their names."""
-    names = []
-    for size in (8192, 1024, 128):
-        n = "filler%d" % len(names)
-        names.append(n)
-        f = open(n, "wb")
-        try:
-            while True:
-                f.write(bytes(size))
-                f.flush()
-        except OSError:
-            pass
-        try:
-            f.close()
-        except OSError:
-            pass
-    for d in ("", "outbox/"):  # each directory has metadata blocks of its own
-        try:
-            while True:
-                n = d + "filler%d" % len(names)
-                names.append(n)
-                with open(n, "wb") as f:
-                    f.write(bytes(16))
-        except OSError:
-            pass
-    return names
 
 
 class FaultBoard(Unix):

@@ -47,7 +47,7 @@ def fill():
     """Take all the room left: files written in chunks (each flushed: committed), smaller
     and smaller, then small files, which littlefs keeps inline in a directory's blocks,
     until ENOSPC, in the root and in the outbox (not a reading's name: the store skips
-    them). Their names (host_tests/fw_mp/faultboard.py's way)."""
+    them). Their names. (host_tests/fw_mp/faultboard.py's flash_full too.)"""
     names = []
     b = bytes(_BLOCK)  # (the world's heap share: no more than a block at a time)
     for size in (_BLOCK, 64, 16):
