@@ -481,6 +481,18 @@ def _wait_udp(port, datagram, proc, what):
     pytest.fail("%s did not answer" % what)
 
 
+def _start(argv, port, datagram, what):
+    """The daemon of argv, once it answers datagram on port; None (stopped) if it did not
+    (e.g. the free port was taken meanwhile: the caller tries another)."""
+    p = procs.popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_udp(port, datagram, p, what)
+    except pytest.fail.Exception:
+        procs.stop(p)
+        return None
+    return p
+
+
 def _probe(port, datagram):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(0.2)
@@ -508,16 +520,12 @@ def dnsmasq():
                 "--host-record=edge.cdn.test,127.0.0.3",
                 "--cname=alias.cdn.test,edge.cdn.test", "--cname=www.cdn.test,alias.cdn.test",
                 "--log-facility=-"]  # fmt: skip
-        p = procs.popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         q = struct.pack(">6H", 1, 0x0100, 1, 0, 0, 0) + name("thething.test") + b"\0\1\0\1"
-        try:
-            _wait_udp(port, q, p, "dnsmasq")
-        except pytest.fail.Exception:
+        p = _start(argv, port, q, "dnsmasq")
+        if p:
+            yield port
             procs.stop(p)
-            continue
-        yield port
-        procs.stop(p)
-        return
+            return
     pytest.fail("dnsmasq did not start")
 
 
@@ -553,16 +561,11 @@ def chronyd(tmp_path_factory):
         argv = [exe, "-d", "-x", "-f", str(conf)]
         if os.getuid() == 0:
             argv += ["-u", "root"]  # no _chrony user needed
-        p = procs.popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        q = bytes([0x23]) + bytes(39) + os.urandom(8)
-        try:
-            _wait_udp(port, q, p, "chronyd")
-        except pytest.fail.Exception:
+        p = _start(argv, port, bytes([0x23]) + bytes(39) + os.urandom(8), "chronyd")
+        if p:
+            yield port
             procs.stop(p)
-            continue
-        yield port
-        procs.stop(p)
-        return
+            return
     pytest.fail("chronyd did not start")
 
 

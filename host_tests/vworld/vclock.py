@@ -80,12 +80,7 @@ def sync():
 
 
 def ticks_ms():
-    global _r
-    r = _rms()
-    d = _rdiff(r, _r)
-    if d > 0:
-        _r = r
-        _adv(d)
+    sync()
     return VT
 
 
