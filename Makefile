@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.setup-stamp
 export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(PATH)
 export MICROPYPATH := $(abspath lib):.frozen
 
-.PHONY: setup test bench lint mpy run sim server deploy vboard package-json clean
+.PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean
 
 setup: $(STAMP)
 
@@ -33,8 +33,19 @@ $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	cd $(NPM_DIR) && npm install --no-audit --no-fund --silent
 	touch $@
 
+# Every case of every feature, on two workers; it ends with each test file's time. `test-all`
+# adds only repetitions: the fault matrix under more seeds, a week of the soak's faults.
+TEST_WORKERS ?= 2
 test: setup targets
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
+
+MORE_SEEDS ?= 15 16 17 18
+test-all: test
+	for s in $(MORE_SEEDS); do \
+	  FAULT_SEED=$$s $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
+	    host_tests/test_firmware_faults.py -k "test_fault or replays" || exit 1; done
+	SOAK_DAYS=7 SOAK_SEED=11 $(VENV)/bin/pytest -q host_tests/test_firmware_vtime.py \
+	  -k days_with_faults
 
 bench: setup targets
 	$(PY) bench/run.py

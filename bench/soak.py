@@ -1,4 +1,4 @@
-"""The soak: 30 days of a board's life in virtual time (host_tests/vworld, vtime.py) on the
+"""The soak: 30 days of a board's life in virtual time (host_tests/vworld, vworld_host.py) on the
 i386 port, one reading a minute (43,200), with seeded random faults of every kind (the
 server black-holed, 5.03s, slow separate responses, DNS slow or failing, WiFi down or
 flapping, a full flash, NTP silent or wrong), one JSON line per figure like bench/run.py's:
@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "host_tests"), os.path.join(ROOT, "lib")]
 
 import targets  # noqa: E402
-import vtime  # noqa: E402
+import vworld_host  # noqa: E402
 
 DAYS = 30
 SEED = 2026
@@ -41,21 +41,21 @@ def run(days=DAYS, seed=SEED):
     if targets.i386() is None:
         print("soak: no i386 port (make targets): skipped", file=sys.stderr)
         return []
-    day = vtime.DAY
+    day = vworld_host.DAY
     # quiet: the last 2 h of day 1 and the last 6 h (the heap figures; the outbox drains)
     quiet = [(day - 7200, day), (days * day - 6 * 3600, days * day)]
-    faults = vtime.random_faults(seed, days, quiet)
+    faults = vworld_host.random_faults(seed, days, quiet)
     with tempfile.TemporaryDirectory() as tmp:
-        build = vtime.build(os.path.join(tmp, "mpy"))
-        r = vtime.run(
+        build = vworld_host.build(os.path.join(tmp, "mpy"))
+        r = vworld_host.run(
             build, os.path.join(tmp, "world"), days, PERIOD, faults=faults,
-            ticks0=vtime.WRAP - 3 * day * 1000, timeout=1800,
+            ticks0=vworld_host.WRAP - 3 * day * 1000, timeout=1800,
         )  # fmt: skip
         os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
         shutil.copy(r["log"], LOG)  # the firmware's log, kept to look into
         with open(LOG + ".faults.json", "w") as f:
             json.dump(faults, f)
-        tail = vtime.tail(r, 12)
+        tail = vworld_host.tail(r, 12)
     h = r["heap_days"]
     note = "%d faults (seed %d: %s), -X heapsize=%d, ticks wrapped on day 3" % (
         len(faults), seed, " ".join(sorted({w[0] for w in faults})), r["heapsize"],

@@ -47,6 +47,8 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the other worker's processes are still running
     left = procs.leftovers(os.environ[procs.MARK])
     if not left:
         return
@@ -74,6 +76,41 @@ def mp_port(request):
     if path is None:
         targets.missing(request.param)
     return path
+
+
+# The slowest files first (their time per file, printed at the end, says which): the two
+# workers then share the rest around them, instead of one long test finishing the run alone.
+SLOW_FIRST = (
+    "test_firmware_faults.py", "test_firmware_heap.py", "test_targets_rp2.py",
+    "test_firmware_vboard.py", "test_firmware_vtime.py", "test_targets_m0.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        f = os.path.basename(item.nodeid.split("::")[0])
+        return SLOW_FIRST.index(f) if f in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: each file's own order kept
+
+
+_FILE_S = {}  # test file: seconds of setup, call and teardown, summed over its tests
+
+
+def pytest_runtest_logreport(report):
+    f = report.nodeid.split("::")[0]
+    _FILE_S[f] = _FILE_S.get(f, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Each test file's time (summed over both workers' share of it), slowest first.
+    if not _FILE_S:
+        return
+    w = terminalreporter
+    w.section("time per test file (s)")
+    for f, t in sorted(_FILE_S.items(), key=lambda x: -x[1]):
+        w.line("%8.1f  %s" % (t, f))
+    w.line("%8.1f  in all" % sum(_FILE_S.values()))
 
 
 @pytest.fixture

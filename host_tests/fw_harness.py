@@ -126,12 +126,13 @@ class Firmware:
         self._thread = None
         self.micropython = micropython
         self.path = build + ":.frozen"  # MICROPYPATH
+        self.argv = ["-m", "main"]  # what the interpreter runs: main.py, or a board script
 
     def start(self):
         argv = [self.micropython]
         if self.heapsize:
             argv += ["-X", "heapsize=%s" % self.heapsize]
-        argv += ["-m", "main"]
+        argv += self.argv
         env = dict(os.environ, MICROPYPATH=self.path, **self.env)
         self.proc = procs.popen(
             argv,

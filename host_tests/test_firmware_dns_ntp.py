@@ -21,7 +21,7 @@ import procs
 import pytest
 import targets
 from coap_servers import free_udp_port
-from fakenet import PTR_Q, FakeUDP, a, answer, name, ntp_reply, ntp_ts, reply, rr
+from dns_ntp_servers import PTR_Q, FakeUDP, a, answer, name, ntp_reply, ntp_ts, reply, rr
 from fw_harness import ROOT, micropython_for
 
 SLACK = 80  # ms past timeout_ms a call may take (a loaded 2-core host)

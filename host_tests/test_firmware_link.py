@@ -10,7 +10,7 @@ import os
 import time
 
 import procs
-from fakenet import FakeUDP, ntp_reply, ntp_ts
+from dns_ntp_servers import FakeUDP, ntp_reply, ntp_ts
 from fw_harness import ROOT, fast_config, micropython_for
 
 

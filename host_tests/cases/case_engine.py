@@ -1,9 +1,9 @@
 # The sans-I/O engine (lib/coap/engine.py, observe.py, blockwise.py) in virtual time: no
-# socket, no clock (cases/vnet.py). The case is the server. Runs under CPython, both unix
+# socket, no clock (cases/engine_driver.py). The case is the server. Runs under CPython, both unix
 # ports and, needing no socket, on the Cortex-M0 and RV32 cores (test_targets_m0.py). Each
 # defect of the client review (issue 9) has a case here, by its number.
 from caseutil import build, eq
-from vnet import VNet
+from engine_driver import Driver
 
 from coap.engine import CAP, GET, POST, CoapError, CoapTimeout, Request
 from coap.message import ACK, CON, NON, RST, block
@@ -39,7 +39,7 @@ def test_rfc_default_retransmission_virtual():
     # RFC 7252 §4.2 at the defaults (2 s, 1.5, 4): the first timeout in [2, 3] s, doubling,
     # five transmissions of the same bytes, then CoapTimeout at 31 times the first timeout,
     # within MAX_TRANSMIT_WAIT (93 s). 93 s of virtual time.
-    v = VNet()
+    v = Driver()
     eq(v.e.max_wait, 93000, "MAX_TRANSMIT_WAIT")
     eq(v.e.lifetime, 247000, "EXCHANGE_LIFETIME")
     r = v.start(Request(GET, "/x"))
@@ -58,7 +58,7 @@ def test_rfc_default_retransmission_virtual():
 
 
 def test_piggybacked_separate_and_nstart():
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     a = v.start(Request(GET, "/a"))
     b = v.start(Request(GET, "/b"))
     eq(len(v.log), 1, "NSTART = 1: /b waits")
@@ -80,7 +80,7 @@ def test_piggybacked_separate_and_nstart():
 def test_1_max_age_of_136_years():
     # Max-Age up to 2**32 - 1 s (RFC 7252 §5.10.5): the timer stays within what ticks hold,
     # nothing raises, nothing re-registers in 4 days, and a notification is delivered.
-    v = VNet()
+    v = Driver()
     o = Observation((b"obs",), (), None, b"TOK1", 1000)
     o.register(v.e, v.now)
     v.flush()
@@ -96,7 +96,7 @@ def test_1_max_age_of_136_years():
 def test_2_registration_negotiates_block2_early():
     # block_szx 5 (the firmware's): the registration and the re-registration ask for
     # 512-byte blocks (RFC 7959 §2.4), so a large resource never comes in 1024-byte ones.
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     v.e.block_szx = 5
     observe(v, margin=100)
     eq(v.sent(0).uint(23), block(0, 0, 5), "Block2 on the registration")
@@ -110,7 +110,7 @@ def test_2_registration_negotiates_block2_early():
 def test_3_duplicate_answered_the_same():
     # RFC 7252 §4.5: a duplicate CON gets the answer the first got: RST again for one we
     # rejected, ACK again for one we took, and neither is processed twice.
-    v = VNet()
+    v = Driver()
     stray = build(CON, CONTENT, 0x1234, b"none", (), b"?")
     v.deliver(stray)
     v.deliver(stray)
@@ -127,7 +127,7 @@ def test_3_duplicate_answered_the_same():
 
 def test_4_deduplication_window_expires():
     # A MID is a duplicate within EXCHANGE_LIFETIME (scaled with the parameters), new after.
-    v = VNet(ack_timeout_ms=100, max_latency_ms=1000)
+    v = Driver(ack_timeout_ms=100, max_latency_ms=1000)
     life = v.e.lifetime
     eq(life, 150 * 15 + 2 * 1000 + 100, "EXCHANGE_LIFETIME of these parameters")
     o = observe(v, margin=10 * life)
@@ -147,7 +147,7 @@ def test_4_deduplication_window_expires():
 def test_5_request_too_large_and_block1_room():
     # RFC 7252 §4.6: no datagram over 1152 bytes. Options that fill the datagram: a
     # CoapError, nothing sent; long options and a body: Block1 in blocks that leave room.
-    v = VNet()
+    v = Driver()
     r = v.start(Request(POST, (b"p" * 250,) * 5, (), b"x"))
     assert r.done and isinstance(r.err, CoapError) and "too large" in str(r.err), r.err
     eq(v.log, [], "nothing sent")
@@ -170,7 +170,7 @@ def test_5_request_too_large_and_block1_room():
 def test_6_413_to_a_whole_request_goes_blockwise():
     # RFC 7959 §2.9.3: a 4.13 with Block1 (or Size1 big enough) in reply to a request sent
     # whole: sent again in blocks; a 4.13 with a smaller Size1 goes to the caller.
-    v = VNet()
+    v = Driver()
     body = b"z" * 800
     r = v.start(Request(POST, "/up", (), body))
     eq(v.sent().uint(27), None, "sent whole first")
@@ -193,7 +193,7 @@ def test_6_413_to_a_whole_request_goes_blockwise():
 
 
 def test_7_first_block_must_be_block_zero():
-    v = VNet()
+    v = Driver()
     r = v.start(Request(GET, "/big"))
     v.deliver(ack(v.sent(), opts=[(23, block(1, 1, 6))], payload=b"B" * 1024))
     assert r.done and "out of sequence" in str(r.err), r.err
@@ -204,7 +204,7 @@ def test_7_first_block_must_be_block_zero():
 
 
 def test_8_rst_ends_a_non_request_at_once():
-    v = VNet()
+    v = Driver()
     r = v.start(Request(GET, "/n", con=False))
     eq(v.sent().mtype, NON, "NON")
     v.deliver(empty(RST, v.sent().mid))  # RFC 7252 §4.3
@@ -213,7 +213,7 @@ def test_8_rst_ends_a_non_request_at_once():
 
 def test_9_reregistration_rate_limited():
     # Max-Age 0 with no margin: re-registered at most once an ACK timeout, not back to back.
-    v = VNet()
+    v = Driver()
     o = Observation((b"obs",), (), None, b"TOK1", 0)
     o.register(v.e, v.now)
     v.flush()
@@ -235,7 +235,7 @@ def test_9_reregistration_rate_limited():
 def test_11_too_large_separate_ends_at_once():
     # A separate response over rx_max (cut: it filled the buffer) ends its request at once,
     # rejected; a piggybacked one is left to retransmission and named in the failure.
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     r = v.start(Request(GET, "/big"))
     m = v.sent()
     tok = m.token()
@@ -251,7 +251,7 @@ def test_11_too_large_separate_ends_at_once():
 
 
 def test_14_ack_with_another_token_is_not_ours():
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     r = v.start(Request(GET, "/x"))
     v.deliver(ack(v.sent(), payload=b"garbled", token=b"ZZZZ"))
     assert not r.done
@@ -266,7 +266,7 @@ def test_14_ack_with_another_token_is_not_ours():
 def test_15_blockwise_notification_keeps_observe():
     # RFC 7959 §2.6: a notification's first block, the rest fetched by GET (no Observe, a
     # fresh token); delivered whole with the notification's own Observe value and options.
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     o = observe(v)
     v.deliver(build(NON, CONTENT, 0x500, b"TOK1", [(4, b"e1"), (6, 7), (23, block(0, 1, 2))],
                     b"A" * 64))  # fmt: skip
@@ -282,7 +282,7 @@ def test_15_blockwise_notification_keeps_observe():
 def test_freshness_and_reordering():
     # RFC 7641 §3.4: a notification older than the last (24-bit serial arithmetic) is
     # dropped; 128 s later any is fresh. NON notifications get no ACK.
-    v = VNet()
+    v = Driver()
     o = observe(v, margin=DAY)
     n0 = len(v.log)
     for seq, pay in ((5, b"v5"), (4, b"old"), (6, b"v6"), (0xFFFFFF, b"old2")):
@@ -297,7 +297,7 @@ def test_freshness_and_reordering():
 
 
 def test_error_notification_ends_and_lost_reregistration():
-    v = VNet(ack_timeout_ms=100)
+    v = Driver(ack_timeout_ms=100)
     o = observe(v, margin=100)
     v.deliver(build(CON, 0x84, 0x800, b"TOK1", (), b"gone"))  # 4.04: ended, RFC 7641 §3.2
     eq((v.e.pop(), o.active, v.e.obs), (o, False, []), "ended")

@@ -1,6 +1,6 @@
 # The firmware's app.App on a board that meets faults: a radio that drops or flaps, a clock
 # set only by the firmware's own NTP, a DNS server of the test's, and a flash that fills up.
-# Run by host_tests/fault_world.py (the fault matrix and the soak), in compressed time.
+# Run by the host-time cells of host_tests/test_firmware_faults.py, at the real clock.
 #
 #   micropython faultboard.py        (in the flash directory: config.json, faults.json)
 #

@@ -27,6 +27,7 @@ class VBoard(Unix):
 
     def __init__(self, faults, connect_ms=1500):
         super().__init__()
+        self.uid = "0000vw01"  # (Unix's is a hash of the flash's path: a run's own)
         self.F = faults
         self.connect_ms = connect_ms
         self.at = None  # ticks the link comes up (while connecting)

@@ -2,6 +2,8 @@
 # [kind, from_s, to_s, param] (seconds since the world's start), kept per kind.
 #
 #   blackhole    theThings.IO unreachable: its datagrams, both ways, are dropped
+#   loss         datagrams to and from theThings.IO dropped at random, param % each way
+#                (the world's own seeded generator: the firmware's draws are not moved)
 #   error        theThings.IO answers every request 5.03
 #   slow         theThings.IO answers by separate responses, param s late
 #   dns_slow     the DNS server answers param s late

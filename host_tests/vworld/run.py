@@ -8,8 +8,10 @@
 # "faults": [[kind, from_s, to_s, param], ...] (vworld.faults), "lfs_kb": a littlefs of
 # that size in flash.img (0: the directory itself is the flash), "records": the host file
 # the server appends each write to, "code": the activation code, "notify": notifications
-# of writes, "connect_ms": how long WiFi takes to connect, "per_day": periods a day (the
-# heap figures), "probe": only measure the world (below)}.
+# of writes, "writes": [[s, key, value]] written to the thing by someone else (its observer
+# notified), "connect_ms": how long WiFi takes to connect, "per_day": periods a day (the
+# heap figures), "seed": the firmware's os.urandom (vworld.vos), "probe": only measure the
+# world (below)}. The same scene and seed give the same run, to the byte (vworld.vclock).
 # Prints the firmware's log, then "world {json}": the board's, the servers' and the
 # network's counters, what is left in the outbox, the clock, the heap of each day.
 #
@@ -17,23 +19,26 @@
 # anyway (coap.message, boards.unix) and a board has anyway (the littlefs mount) are there
 # first; what the world adds on top of them is "world_bytes". With "probe" the run stops
 # there and prints "probe {json}": the host then starts the real run with the board's heap
-# plus world_bytes (vtime.py), so that the firmware has what it would have on the board.
+# plus world_bytes (vworld_host.py), so that the firmware has what it would have on the board.
 import gc
 import json
 import sys
 
 gc.collect()
 A0 = gc.mem_alloc()  # the interpreter's own
-import vworld.vclock as clock  # noqa: E402 - before the shadowing: it takes the real time
+import vworld.vclock as clock  # noqa: E402
 import vworld.vnet as net  # noqa: E402
+import vworld.vos as vos  # noqa: E402
 
 with open(sys.argv[1]) as f:
     scene = json.load(f)
 clock.start(scene["ticks0"], scene["wall0"])
+vos.seed(scene.get("seed", 1))
 net.install()
 sys.modules["time"] = clock
 sys.modules["socket"] = net
 sys.modules["select"] = net
+sys.modules["os"] = vos
 OWN = 0  # the board's own bytes among those allocated from here on
 if scene.get("lfs_kb"):
     from vworld.flash import FileBlocks, mount  # noqa: E402
@@ -67,6 +72,8 @@ dns = Dns(F, {b"coap.thethings.io": b"\x0a\x01\x00\x01", b"pool.ntp.org": b"\x0a
 ntp = Ntp(F)
 for s in (things, dns, ntp):
     net.SERVERS[s.addr] = s
+for w in scene.get("writes", ()):  # [s, key, value]: written to the thing by someone else
+    net.at(w[0] * 1000, things.external, (w[1], w[2]))
 
 from vworld.board import VBoard  # noqa: E402
 
@@ -90,11 +97,30 @@ def _drop(src, dst):
     return (src == _SRV or dst == _SRV) and F.on("blackhole") is not None
 
 
+_lx = [(scene.get("seed", 1) * 40503 + 1) & 0xFFFF or 1]  # the loss's generator
+
+
+def _lose(src, dst):
+    # xorshift16 (7, 9, 8), as vworld.vos's: a draw only while the fault is on
+    if src != _SRV and dst != _SRV:
+        return False
+    w = F.on("loss")
+    if w is None:
+        return False
+    x = _lx[0]
+    x ^= (x << 7) & 0xFFFF
+    x ^= x >> 9
+    x ^= (x << 8) & 0xFFFF
+    _lx[0] = x
+    return x % 100 < w[2]
+
+
 def _down():
     return not board.net_up()
 
 
 net.DROP = _drop
+net.LOSE = _lose
 net.DOWN = _down
 clock.WD = board
 scene = f = s = a = None
@@ -133,6 +159,7 @@ def main():
         "crashed": crashed, "virtual_s": clock.S, "skipped_s": clock.SKIPPED,
         "ticks": clock.VT, "things": things.st, "dns": dns.st, "ntp": ntp.st, "net": net.stats,
         "world_bytes": WORLD, "heap_days": [h for h in board.heap if h],
+        "files": sorted(vos.listdir()),
     }  # fmt: skip
     out.update(got)
     print("world " + json.dumps(out))

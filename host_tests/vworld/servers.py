@@ -1,10 +1,11 @@
 # The servers of the virtual world, in the firmware's process (vworld.vnet delivers to
 # their rx(src, data)): theThings.IO over CoAP, a DNS server, an NTP server. Each answers
 # what the firmware asks, as the real ones do (thethings-api.md, tools/thethings_sim;
-# host_tests/fakenet.py for DNS and NTP), unless a fault of vworld.faults is on.
+# host_tests/dns_ntp_servers.py for DNS and NTP), unless a fault of vworld.faults is on.
 #
 # RAM: what the firmware wrote goes to a host file, one line per write (its virtual second,
 # the payload as sent), never into the heap; the servers keep only a few small buffers.
+import json
 import struct
 
 import vworld.vclock as clock
@@ -55,7 +56,7 @@ class Things:
         self.st = {
             "activations": 0, "writes": 0, "refused": 0, "errors": 0, "separate": 0,
             "duplicates": 0, "subscriptions": 0, "keepalives": 0, "notifications": 0,
-            "superseded": 0, "observer_lost": 0, "rst": 0, "malformed": 0,
+            "superseded": 0, "observer_lost": 0, "rst": 0, "malformed": 0, "external": 0,
         }  # fmt: skip
 
     # -- the message layer ----------------------------------------------------------------
@@ -218,6 +219,14 @@ class Things:
         o = self.obs = [src, tok, 0, ka, None]
         o[4] = net.at(ka, self._keepalive, o)
         return 0x45, _SUBSCRIBED, 0, ka // 1000 + 2
+
+    def external(self, kv):
+        """A value written to the thing by someone else (a dashboard, another device): its
+        observer is notified, as of a write (the scene's "writes")."""
+        self.st["external"] += 1
+        if self.obs is not None:
+            k, v = kv
+            self._note(b'[{"key":"%s","value":%s}]' % (_b(k), _b(json.dumps(v))))
 
     def _keepalive(self, o):
         if o is not self.obs:

@@ -1,11 +1,15 @@
 # The virtual clock, installed as the module `time` (vworld.run puts it in sys.modules
-# before the firmware is imported). Virtual ms = the real ms this process ran + every wait
-# skipped: computation costs its real time, idle waits cost nothing (a poll, a sleep jump
-# to the next event or their timeout: vworld.vnet).
+# before the firmware is imported). Virtual time passes only when the firmware waits (a
+# poll or a sleep: vworld.vnet jumps to the next event or to the wait's end) and by a fixed
+# cost per clock read (READ_US): computation costs no host time. So a run is the same on
+# every host, under any load, and a scene with the same seed replays to the byte; a
+# sample's lateness is exact (what the firmware's own waits cost it, nothing of the
+# host's). What the model leaves out (the board's CPU time, the host's scheduling) is what
+# the host-time cells of the fault matrix check (host_tests/test_firmware_faults.py).
 #
 #   ticks_ms()            the virtual ticks, wrapping at 2**30 ms as on a 32-bit board;
 #                         start(ticks0, wall0_s) sets where they start (a chosen time before
-#                         the wrap) and the wall clock then
+#                         the wrap) and the wall clock then; each read costs READ_US
 #   ticks_add, ticks_diff the port's on a 32-bit port (the same 2**30 arithmetic); on the
 #                         x64 port (ticks period 2**62) the 32-bit ones, written here
 #   time(), time_ns(), gmtime(), localtime(), mktime(): the virtual wall clock (UTC)
@@ -20,10 +24,11 @@ from micropython import const
 _WRAP = const(1 << 30)
 _MASK = const((1 << 30) - 1)
 _HALF = const(1 << 29)
+# What a clock read costs, in µs of virtual time: the firmware's computation, as a board
+# would spend it, in a unit the run counts exactly (some hundred reads a period: a few ms;
+# a loop that polls the clock without waiting still ends).
+READ_US = 10
 
-_rms = _t.ticks_ms
-_rdiff = _t.ticks_diff
-_radd = _t.ticks_add
 gmtime_ = _t.gmtime
 mktime = _t.mktime
 
@@ -45,18 +50,17 @@ VT = 0  # virtual ticks now
 S = 0  # virtual seconds since start
 MS = 0  # ... and ms
 WALL0 = 0  # wall clock (s since 1970 UTC) at the start
-SKIPPED = 0  # s of waits skipped (the rest of S is real time)
+SKIPPED = 0  # s of waits skipped (the rest of S is what the clock reads cost)
 _skms = 0
-_r = _rms()
+_us = 0  # µs of clock reads not yet a whole ms
 WD = None  # the board: WD.wd(target ticks) before each skip (its watchdog)
 
 
 def start(ticks0, wall0):
-    global VT, S, MS, WALL0, SKIPPED, _skms, _r
+    global VT, S, MS, WALL0, SKIPPED, _skms, _us
     VT = ticks0 & _MASK
-    S = MS = SKIPPED = _skms = 0
+    S = MS = SKIPPED = _skms = _us = 0
     WALL0 = wall0
-    _r = _rms()
 
 
 def _adv(ms):
@@ -69,28 +73,18 @@ def _adv(ms):
     MS = m
 
 
-def sync():
-    # real time since the last look
-    global _r
-    r = _rms()
-    d = _rdiff(r, _r)
-    if d > 0:
-        _r = r
-        _adv(d)
-
-
 def ticks_ms():
-    sync()
+    global _us
+    u = _us + READ_US
+    if u >= 1000:
+        _adv(u // 1000)
+        u %= 1000
+    _us = u
     return VT
 
 
 def skip(ms):
-    """Let ms of virtual time pass at once (a wait that costs no real time)."""
-    sync()
-    _skip(ms)
-
-
-def _skip(ms):
+    """Let ms of virtual time pass at once (a wait)."""
     global SKIPPED, _skms
     if ms > 0:
         if WD is not None:
@@ -105,8 +99,7 @@ def _skip(ms):
 
 def skip_to(t):
     """Skip to virtual ticks t (nothing when it is not ahead)."""
-    sync()
-    _skip(ticks_diff(t, VT))
+    skip(ticks_diff(t, VT))
 
 
 def ticks_us():
@@ -117,17 +110,14 @@ ticks_cpu = ticks_us
 
 
 def time():
-    sync()
     return WALL0 + S + MS / 1000
 
 
 def time_ns():
-    sync()
     return (WALL0 + S) * 1000000000 + MS * 1000000
 
 
 def wall_ms():
-    sync()
     return (WALL0 + S) * 1000 + MS
 
 

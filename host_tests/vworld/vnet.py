@@ -12,6 +12,7 @@
 #   wait(ms, sock)         let up to ms pass running the events due; early once sock
 #                          has a datagram; sleep_ms() is wait(ms, None)
 #   DROP(src, dst)         a fault hook: True drops the datagram (black hole, WiFi down)
+#   LOSE(src, dst)         likewise, asked once as the datagram is sent (random loss)
 #   DOWN()                 True while the board's link is down: its sends raise
 #                          EHOSTUNREACH, as lwIP's without a route
 #   stats                  counters; "nomem": datagrams lost because the world's code,
@@ -51,6 +52,7 @@ def _never(src, dst):
 
 
 DROP = _never
+LOSE = _never  # decided once per datagram, when sent (a lossy link)
 DOWN = _never
 
 
@@ -71,7 +73,7 @@ def cancel(e):
 
 def send(src, dst, data):
     stats["sent"] += 1
-    if DROP(src, dst):
+    if DROP(src, dst) or LOSE(src, dst):
         stats["dropped"] += 1
         return
     # (a copy only of a buffer the sender reuses: the world's heap share stays small)

@@ -23,6 +23,7 @@ firmware's; what the world cannot allocate is a datagram lost (vnet's "nomem").
 import json
 import os
 import random
+import shutil
 import subprocess
 import time
 
@@ -145,17 +146,38 @@ def _iso_ms(s):
     return sec * 1000 + int(s[20:23])
 
 
+_PROBES = {}  # (interpreter, build, heap, lfs_kb, radio) -> the probe's figures
+
+
+# The world's process without address-space randomisation (setarch -R): the collector scans
+# the C stack conservatively, and a stale word there that happens to point into the heap at
+# one run's addresses (and not at another's) keeps a block alive; a scene's heap figures
+# then differed by 32-112 bytes in about one run in 100. At fixed addresses a scene and seed
+# give the same run, heap included.
+def _no_aslr():
+    if shutil.which("setarch") and subprocess.run(["setarch", "-R", "true"]).returncode == 0:
+        return ["setarch", "-R"]
+    return []  # (a seccomp that refuses personality(): the heap figures may then vary)
+
+
+_NO_ASLR = _no_aslr()
+
+
 def run(
-    build, tmp, days, period_s=60, faults=(), ticks0=0, heap=HEAP, lfs_kb=256, timeout=300,
-    radio=True, per_day=None, **cfg,
+    build, tmp, days=None, period_s=60, faults=(), ticks0=0, heap=HEAP, lfs_kb=256,
+    timeout=300, radio=True, per_day=None, seed=1, periods=None, writes=(), **cfg,
 ):  # fmt: skip
-    """The firmware for days of virtual time (days * 86400 / period_s periods) in the world,
-    in tmp (its flash and the records): a Result. heap_days: the least heap after a
-    period's collection over the last hour of each day (of per_day periods)."""
+    """The firmware for days of virtual time (days * 86400 / period_s periods, or periods) in
+    the world, in tmp (its flash and the records): a Result. heap_days: the least heap
+    after a period's collection over the last hour of each day (of per_day periods).
+    seed: the firmware's os.urandom (vworld.vos); the same scene and seed replay the same
+    run. writes: [[s, key, value]], values written to the thing by someone else at second s
+    (notified to a subscribed board). The scene is kept in tmp/scene.json (r["scene"])."""
     mp = micropython_for("i386")
     flash = os.path.join(tmp, "flash")
     os.makedirs(flash, exist_ok=True)
-    periods = int(days * DAY / period_s)
+    if periods is None:
+        periods = int(round(days * DAY / period_s))
     with open(os.path.join(flash, "config.json"), "w") as f:
         json.dump(config(period_s, max_periods=periods, **cfg), f)
     records = os.path.join(tmp, "records")
@@ -163,15 +185,16 @@ def run(
     scene = {
         "ticks0": ticks0, "wall0": WALL0, "faults": [list(w) for w in faults],
         "lfs_kb": lfs_kb, "records": records, "code": "vworld-code",
-        "per_day": per_day or int(DAY / period_s), "radio": radio,
+        "per_day": per_day or int(DAY / period_s), "radio": radio, "seed": seed,
+        "writes": [list(w) for w in writes],
     }  # fmt: skip
     env = dict(os.environ, MICROPYPATH=build + ":.frozen")
+    path = os.path.join(tmp, "scene.json")
 
     def go(scene, heapsize, out):
-        path = os.path.join(tmp, "scene.json")
         with open(path, "w") as f:
             json.dump(scene, f)
-        argv = [mp, "-X", "heapsize=%d" % heapsize, "-m", "vworld.run", path]
+        argv = _NO_ASLR + [mp, "-X", "heapsize=%d" % heapsize, "-m", "vworld.run", path]
         with open(out, "w") as f:
             p = procs.popen(argv, cwd=flash, env=env, stdout=f, stderr=subprocess.STDOUT)
             try:
@@ -181,12 +204,16 @@ def run(
         with open(out) as f:
             return f.read()
 
-    # the probe: the world's share of the heap (its own flash, then a fresh one for the run)
-    text = go(dict(scene, probe=True), heap + 64 * 1024, os.path.join(tmp, "probe.log"))
-    probe = _line(text, "probe ")
-    for n in os.listdir(flash):
-        if n != "config.json":
-            os.remove(os.path.join(flash, n))
+    # The probe: the world's share of the heap (its own flash, then a fresh one for the
+    # run). The world is deterministic, so one probe serves every run alike.
+    key = (mp, build, heap, lfs_kb, radio)
+    probe = _PROBES.get(key)
+    if probe is None:
+        text = go(dict(scene, probe=True), heap + 64 * 1024, os.path.join(tmp, "probe.log"))
+        probe = _PROBES[key] = _line(text, "probe ")
+        for n in os.listdir(flash):
+            if n != "config.json":
+                os.remove(os.path.join(flash, n))
     heapsize = heap + probe["world_bytes"]
     log = os.path.join(tmp, "world.log")
     t0 = time.monotonic()
@@ -194,6 +221,7 @@ def run(
     real = time.monotonic() - t0
     r = Result(_line(text, "world "))
     r.update(real_s=real, log=log, heapsize=heapsize, probe=probe, periods_asked=periods)
+    r["scene"] = path
     st = _line(text, "stats ", None)
     r["stats"] = st
     writes, stamps, dup = [], set(), 0

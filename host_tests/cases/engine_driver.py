@@ -26,7 +26,7 @@ class Rand:
         return bytes(self.rng.bytes(n))
 
 
-class VNet:
+class Driver:
     def __init__(self, seed=1, engine=None, **params):
         self.e = engine or Engine(rand=Rand(seed), **params)
         self.t0 = self.now = WRAP - 3000
@@ -67,7 +67,7 @@ class VNet:
         return r
 
     def sent(self, i=-1):
-        """The i-th datagram the engine sent, decoded (a Message of this VNet's)."""
+        """The i-th datagram the engine sent, decoded (a Message of this Driver's)."""
         return self.m.decode(self.log[i][1])
 
     def times(self):
