@@ -39,7 +39,7 @@ TEST_WORKERS ?= 2
 test: setup targets
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
-MORE_SEEDS ?= 15 16 17 18
+MORE_SEEDS ?= $(shell seq 15 34)
 test-all: test
 	for s in $(MORE_SEEDS); do \
 	  FAULT_SEED=$$s $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
