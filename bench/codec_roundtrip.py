@@ -6,21 +6,22 @@ import gc
 import sys
 import time
 
-from coap.message import CON, Encoder, Message
+from coap.message import CON, EACH, UINT, Encoder, Message
 
 TOKEN = b"NwFbEqwEQ-ucyW8aET34EWi6L_tte6fumxTSU-Pkw12"  # 43 characters
 PATH = (b"v2", b"things", TOKEN)
 PAYLOAD = b'{"values":[{"key":"temperature","value":23.5}]}'
 TOK = b"\x01\x02\x03\x04"
+# The options as coap.engine gives them to Encoder.opts(): one Uri-Path for each segment,
+# Content-Format 50 (application/json) as a uint
+OPTS = (11 | EACH, PATH, 12 | UINT, 50)
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 
 
 def roundtrip(enc, msg, mv):
     enc.header(CON, 2, 0x1234, TOK)
-    for seg in PATH:
-        enc.opt(11, seg)
-    enc.uint(12, 50)
+    enc.opts(OPTS)
     enc.payload(PAYLOAD)
     msg.decode(enc.buf, len(enc))
     return msg.payload()
@@ -28,9 +29,7 @@ def roundtrip(enc, msg, mv):
 
 def encode(enc, msg):
     enc.header(CON, 2, 0x1234, TOK)
-    for seg in PATH:
-        enc.opt(11, seg)
-    enc.uint(12, 50)
+    enc.opts(OPTS)
     enc.payload(PAYLOAD)
 
 

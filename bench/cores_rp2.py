@@ -82,6 +82,11 @@ OURS = {
     "assert len(enc) == 113 and p == PAYLOAD and msg.opts(11) == list(PATH)\n"
     "assert __import__('coap.message').message.__file__ == 'coap/message.mpy'\n",  # not frozen
     "call": "roundtrip(enc, msg, mv)",
+    # the round trip's parts, each in a loop of its own after it (figure name: call)
+    "parts": (
+        ("codec_encode_rp2040_cycles", "encode(enc, msg)"),
+        ("codec_decode_rp2040_cycles", "decode(enc, msg)"),
+    ),
 }
 THEIRS = {
     "script": "microcoapy_roundtrip.py",
@@ -112,7 +117,8 @@ def _bench_source(script):
 
 
 def roundtrip_cycles(work, files):
-    """(long-loop cycles, fresh cycles) per round trip of work, its modules from files."""
+    """(long-loop cycles, fresh cycles, {part: long-loop cycles}) per round trip of work, its
+    modules from files."""
     with tempfile.TemporaryDirectory() as tmp, rp2040js.Emulator() as mcu:
         mcu.ramfs(512, 96)
         mpys = _compile(files, tmp)
@@ -128,7 +134,11 @@ def roundtrip_cycles(work, files):
         mcu.exec(MEASURE.replace("CALL", work["call"]))
         fresh = mcu.eval("_fresh(%d)" % FRESH, timeout=300)
         loop = mcu.eval("_loop(%d)" % N, timeout=900)
-    return loop, fresh
+        parts = {}
+        for name, call in work.get("parts", ()):
+            mcu.exec(MEASURE.replace("CALL", call))  # _loop() of the part's call
+            parts[name] = mcu.eval("_loop(%d)" % N, timeout=900)
+    return loop, fresh, parts
 
 
 def firmware_heap():
@@ -169,17 +179,19 @@ def run():
         _figure("firmware_rp2_heap_free_steady_bytes", steady + disk, "bytes", note),
         _figure("firmware_rp2_heap_free_bytes", steady + disk, "bytes", note + "; steady"),
     ]
-    loop, fresh = roundtrip_cycles(OURS, OURS["files"])
+    loop, fresh, parts = roundtrip_cycles(OURS, OURS["files"])
     how = "lib/coap as armv6m .mpy, rp2040js cycles"
     figures += [
         _figure("codec_roundtrip_rp2040_cycles", loop, "cycles", how + ", loop of %d" % N),
         _figure("codec_roundtrip_rp2040_fresh_cycles", fresh, "cycles", how + ", after gc"),
     ]
+    for name, cycles in parts.items():
+        figures.append(_figure(name, cycles, "cycles", how + ", loop of %d" % N))
     mc_dir = os.environ.get("MICROCOAPY")
     if mc_dir:
         pkg = os.path.join(mc_dir, "microcoapy")
         files = [(mc_dir, "microcoapy/" + f) for f in sorted(os.listdir(pkg)) if f[-3:] == ".py"]
-        mloop, mfresh = roundtrip_cycles(THEIRS, files)
+        mloop, mfresh, _ = roundtrip_cycles(THEIRS, files)
         how = "microCoAPy as armv6m .mpy, rp2040js cycles"
         figures += [
             _figure("microcoapy_roundtrip_rp2040_cycles", mloop, "cycles", how + ", loop"),
@@ -197,6 +209,11 @@ def summary(by):
         by["codec_roundtrip_rp2040_cycles"]["value"],
         by["codec_roundtrip_rp2040_fresh_cycles"]["value"],
     )
+    if "codec_encode_rp2040_cycles" in by:
+        s += " (encode %d, decode %d)" % (
+            by["codec_encode_rp2040_cycles"]["value"],
+            by["codec_decode_rp2040_cycles"]["value"],
+        )
     if "speedup_rp2040" in by:
         s += "; microCoAPy %d (%.1fx)" % (
             by["microcoapy_roundtrip_rp2040_cycles"]["value"],

@@ -3,13 +3,28 @@
 # §3.4 (freshness), and the bad-input vectors of shared/notes/coap-conformance.md.
 # A dual-interpreter case module (host_tests/dual.py): runs under CPython and MicroPython.
 import caseutil
-from caseutil import case, crit, decode, eq, format_error, hexs, raises, spec, unhex
+from caseutil import (
+    Rng,
+    case,
+    crit,
+    decode,
+    eq,
+    format_error,
+    hexs,
+    raises,
+    ref_encode,
+    spec,
+    unhex,
+)
+from old_encoder import OldEncoder
 
 from coap.message import (
     ACK,
     CON,
+    EACH,
     NON,
     RST,
+    UINT,
     Encoder,
     FormatError,
     Message,
@@ -495,6 +510,187 @@ def test_encoder_header_overflow_is_value_error():
     e.header(CON, GET, 1, b"1234")  # exactly 8
     eq(bytes(e.buf[:8]), unhex("4401000131323334"), "full header")
     _guard_intact(big, 8)
+
+
+# -- options in one pass: Encoder.opts() (RFC 7252 §3.1, §3.2) -------------------------------
+
+_UINTS = (0, 0, 1, 12, 13, 255, 256, 268, 269, 0xFFFF, 0x10000, 0xFFFFFF, 0x1000000,
+          0x3FFFFFFF, 0x40000000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)  # fmt: skip
+_EDGES = (0, 0, 1, 12, 13, 14, 268, 269, 270)  # of deltas and lengths: the nibbles' ends
+
+
+def _ubytes(v):
+    """A uint's value bytes, RFC 7252 §3.2: big-endian, the fewest, none for 0."""
+    out = b""
+    while v:
+        out = bytes((v & 0xFF,)) + out
+        v >>= 8
+    return out
+
+
+def _random_options(rng, budget):
+    """[(number, bytes or int)] in ascending number, within budget bytes: repeats, extended
+    deltas and lengths (both nibble ends), empty values and 0-valued uints all frequent."""
+    opts = []
+    num = 0
+    for _ in range(rng.below(14)):
+        r = rng.below(10)
+        if r < 6:
+            d = _EDGES[rng.below(len(_EDGES))]
+        else:
+            d = rng.below(2000) if r < 9 else rng.below(65536)
+        if num + d > 65535:
+            break
+        num += d
+        if rng.chance(30):  # a uint: the byte-count edges, or random of any size
+            v = _UINTS[rng.below(len(_UINTS))] if rng.chance(60) else rng.u32() >> rng.below(32)
+            size = 4
+        else:
+            size = _EDGES[rng.below(len(_EDGES))] if rng.chance(50) else rng.below(40)
+            v = bytes(rng.bytes(size))
+        if 5 + size > budget:
+            break
+        budget -= 5 + size
+        opts.append((num, v))
+    return opts
+
+
+def _flat(opts, rng):
+    """opts as one flat opts() sequence: number | UINT for an int, and absent options (None)
+    between them now and then."""
+    seq = []
+    for n, v in opts:
+        if rng.chance(15):
+            seq.append(rng.below(0x40000))  # absent: skipped, whatever its number and flags
+            seq.append(None)
+        seq.append(n | UINT if isinstance(v, int) else n)
+        seq.append(v)
+    return seq
+
+
+def _grouped(opts):
+    """opts with each run of one number and kind as number | EACH, (its values)."""
+    seq = []
+    k = 0
+    while k < len(opts):
+        n, v = opts[k]
+        uint = isinstance(v, int)
+        j = k
+        while j < len(opts) and opts[j][0] == n and isinstance(opts[j][1], int) == uint:
+            j += 1
+        seq.append(n | EACH | (UINT if uint else 0))
+        seq.append(tuple(x for _, x in opts[k:j]))
+        k = j
+    return seq
+
+
+def _encoded(e, mid, token, seqs, payload):
+    e.header(CON, 0x02, mid, token)
+    for seq in seqs:
+        e.opts(seq)
+    e.payload(payload)
+    return hexs(e.buf[: len(e)])
+
+
+@case(compare=True, timeout=180)
+def test_opts_encodes_like_the_reference_and_the_old_encoder():
+    # Random option sets, each encoded by the plain reference encoder, by the encoder of
+    # before opts() (a call per option) and by opts() in every form: flat, with absent
+    # options, runs as EACH, split over two calls, and opt()/uint() one at a time. All must
+    # be byte-identical, and decode back to the options.
+    rng = Rng(0xC0DEC)
+    e = Encoder(1400)
+    old = OldEncoder(1400)
+    m = Message()
+    digest = 0
+    for i in range(250):
+        opts = _random_options(rng, 1250)
+        token = bytes(rng.bytes(rng.below(9)))
+        payload = bytes(rng.bytes(rng.below(3) * rng.below(40)))
+        want = hexs(ref_encode(CON, 0x02, i, token, opts, payload))
+        what = "set %d %r" % (i, opts)
+        old.header(CON, 0x02, i, token)
+        for n, v in opts:
+            if isinstance(v, int):
+                old.uint(n, v)
+            else:
+                old.opt(n, v)
+        old.payload(payload)
+        eq(hexs(old.buf[: len(old)]), want, "old encoder, " + what)
+        eq(_encoded(e, i, token, [_flat(opts, rng)], payload), want, "opts() flat, " + what)
+        eq(_encoded(e, i, token, [_grouped(opts)], payload), want, "opts() EACH, " + what)
+        k = rng.below(len(opts) + 1)  # the second call goes on from the first's last number
+        two = [_flat(opts[:k], rng), _grouped(opts[k:])]
+        eq(_encoded(e, i, token, two, payload), want, "opts() in two, " + what)
+        e.header(CON, 0x02, i, token)
+        for n, v in opts:
+            if isinstance(v, int):
+                e.uint(n, v)
+            else:
+                e.opt(n, v)
+        e.payload(payload)
+        eq(hexs(e.buf[: len(e)]), want, "opt()/uint(), " + what)
+        m.decode(e.buf, len(e))
+        eq(m.opts(), [(n, _ubytes(v) if isinstance(v, int) else v) for n, v in opts], what)
+        eq(bytes(m.payload()), payload, "payload, " + what)
+        for c in unhex(want):
+            digest = (digest * 33 + c) & 0xFFFFFFFF
+    return {"digest": digest}
+
+
+def test_opts_forms():
+    e = Encoder(64)
+    e.header(CON, GET, 1, b"")
+    # absent options (None) and empty runs write nothing; bytes, bytearray and memoryview
+    # values alike; 0 as a uint has no bytes (RFC 7252 §3.2)
+    path = (b"a", bytearray(b"bc"), memoryview(b"xdx")[1:2])
+    e.opts((3, None, 6 | UINT, 0, 11 | EACH, path, 12 | UINT, None, 15 | EACH, (),
+            17 | UINT, 50, 23 | UINT | EACH, (0, 0x1234)))  # fmt: skip
+    eq(hexs(e.buf[4 : len(e)]), "60" + "5161" + "026263" + "0164" + "6132" + "60" + "021234")
+    e.opts(())
+    e.opts((23, None))
+    eq(len(e), 4 + 14, "nothing more")
+    e.opts((23, b""))  # a repeat after the last of the one before
+    eq(decode(e.buf[: len(e)])["o"][-3:], [[23, ""], [23, "1234"], [23, ""]], "repeat")
+
+
+def test_opts_errors_leave_the_message_as_it_was():
+    e, big = _guarded(40)
+    e.header(CON, GET, 1, b"tk")
+    e.opts((11, b"a"))
+    before = hexs(e.buf[: len(e)])  # 6 + 2 bytes
+    for seq in (
+        (11, b"b", 3, b"h"),  # out of order in mid-sequence
+        (12 | UINT, 5, 11, b"x"),
+        (3, None, 11 | EACH, (b"b", b"c"), 4, b""),
+        (11, b"b", 60 | UINT, -1),  # uints out of range, after a good option
+        (11, b"b", 60 | UINT, 1 << 32),
+        (60 | UINT, 1 << 40),
+        (60 | UINT, -(1 << 40)),
+        (60 | UINT | EACH, (1, 2, 1 << 33)),
+        (11, b"b", 0x40000 | 12, b""),  # a number past 65535 and the flags
+        (11, b"b", 12),  # a number without its value
+        (11, b"x" * 28),  # 8 + 5 + 28 > 40: past the buffer (its header reserved)
+        (11, b"b", 11, b"y" * 26),  # the second past the buffer
+        (11 | EACH, (b"b", b"c", b"z" * 24)),  # the third of a run past the buffer
+        (11, b"b" * 22, 60 | UINT, 0xFFFFFFFF),  # a uint past the buffer
+    ):
+        raises(ValueError, e.opts, seq)
+        eq(hexs(e.buf[: len(e)]), before, "after %r" % (seq,))
+        _guard_intact(big, 40)
+    raises(TypeError, e.opts, (12, 50))  # an int without UINT: no buffer to copy
+    raises(TypeError, e.opts, (12 | UINT, b"\x32"))  # bytes with UINT
+    raises(TypeError, e.opts, (11 | EACH, 5))
+    eq(hexs(e.buf[: len(e)]), before, "after the type errors")
+    raises(ValueError, e.opt, 65536, b"")  # 65536 is 0 | UINT to opts(): opt() checks
+    raises(ValueError, e.opt, -1, b"")
+    raises(ValueError, e.uint, 0x20000 | 12, 1)
+    # the message goes on from where it was: 11 then 12
+    e.opts((11, b"b", 12 | UINT, 0xFFFFFFFF))
+    e.payload(b"p")
+    eq(hexs(e.buf[: len(e)]), before + "0162" + "14ffffffff" + "ff70", "after the errors")
+    _guard_intact(big, 40)
+    eq(len(e), 17, "length")
 
 
 # -- bad-input vectors (shared/notes/coap-conformance.md) --------------------------------------

@@ -63,13 +63,58 @@ def spec(t, c, m, k=b"", o=(), p=b""):
 
 
 def encode(s, enc=None):
-    """Bytes of spec s, built with the codec's Encoder."""
+    """Bytes of spec s, built with the codec's Encoder: the options in one opts() pass."""
     enc = Encoder() if enc is None else enc
     enc.header(s["t"], s["c"], s["m"], unhex(s["k"]))
+    seq = []
     for n, v in s["o"]:
-        enc.opt(n, unhex(v))
+        seq.append(n)
+        seq.append(unhex(v))
+    enc.opts(seq)
     enc.payload(unhex(s["p"]))
     return bytes(enc.buf[: len(enc)])
+
+
+def ref_option(out, delta, value):
+    """Append one option to bytearray out, deliberately plain RFC 7252 §3.1: the delta and
+    length nibbles (13: one more byte of value - 13, 14: two of value - 269), the delta's
+    extension first, then the value; an int value as a §3.2 uint (fewest bytes, none for 0)."""
+    if isinstance(value, int):
+        raw = b""
+        while value:
+            raw = bytes((value & 0xFF,)) + raw
+            value >>= 8
+        value = raw
+    head = bytearray(1)
+    nibbles = []
+    for field in (delta, len(value)):
+        if field < 13:
+            nibbles.append(field)
+        elif field < 269:
+            nibbles.append(13)
+            head.append(field - 13)
+        else:
+            nibbles.append(14)
+            head.append((field - 269) >> 8)
+            head.append((field - 269) & 0xFF)
+    head[0] = nibbles[0] << 4 | nibbles[1]
+    out.extend(head)
+    out.extend(value)
+
+
+def ref_encode(mtype, code, mid, token=b"", opts=(), payload=b""):
+    """Bytes of a message by the plain reference encoder; opts [(number, bytes or int)] in
+    ascending number."""
+    out = bytearray((0x40 | mtype << 4 | len(token), code, mid >> 8, mid & 0xFF))
+    out.extend(token)
+    last = 0
+    for n, v in opts:
+        ref_option(out, n - last, v)
+        last = n
+    if payload:
+        out.append(0xFF)
+        out.extend(payload)
+    return bytes(out)
 
 
 def build(mtype, code, mid, token=b"", opts=(), payload=b"", enc=None):

@@ -24,7 +24,7 @@ from time import ticks_add, ticks_diff
 
 from micropython import const
 
-from coap.message import ACK, CON, NON, RST, Encoder, FormatError, Message, same_token
+from coap.message import ACK, CON, EACH, NON, RST, UINT, Encoder, FormatError, Message, same_token
 
 GET = const(1)
 POST = const(2)
@@ -119,6 +119,11 @@ class Engine:
         # What it sends is built in place in one buffer: datagrams of up to 1152 bytes (RFC
         # 7252 §4.6); a board that only sends small ones (smaller blocks) may give less.
         self.enc = Encoder(tx_max)
+        # A request's options as Encoder.opts() writes them in one pass, in ascending number
+        # (RFC 7252 §3.1), None where a request has none: Uri-Host, Observe, each Uri-Path,
+        # Content-Format, each Uri-Query, Accept, Block2. One list, refilled for each request.
+        self._opts = [3, None, 6 | UINT, None, 11 | EACH, None, 12 | UINT, None,
+                      15 | EACH, None, 17 | UINT, None, 23 | UINT, None]  # fmt: skip
         self._txv = None  # the outstanding request's datagram, and
         self._tx = None  # ... it again when due for (re)transmission
         self._ctl = bytearray(4)  # an empty ACK or RST, and
@@ -166,20 +171,15 @@ class Engine:
             self._mid = (self._mid + 1) & 0xFFFF
             try:
                 e.header(CON if r.con else NON, r.code, self._mid, r.tok)
-                if self.uhost:
-                    e.opt(3, self.uhost)  # Uri-Host
-                if r.observe >= 0:
-                    e.uint(6, r.observe)
-                for s in r.path:
-                    e.opt(11, s)  # Uri-Path
-                if r.cf >= 0:
-                    e.uint(12, r.cf)  # Content-Format
-                for s in r.query:
-                    e.opt(15, s)  # Uri-Query
-                if r.accept >= 0:
-                    e.uint(17, r.accept)
-                if r.b2 >= 0:
-                    e.uint(23, r.b2)
+                o = self._opts
+                o[1] = self.uhost or None
+                o[3] = r.observe if r.observe >= 0 else None
+                o[5] = r.path
+                o[7] = r.cf if r.cf >= 0 else None
+                o[9] = r.query
+                o[11] = r.accept if r.accept >= 0 else None
+                o[13] = r.b2 if r.b2 >= 0 else None
+                e.opts(o)
                 p = r.pay
                 if p:
                     # Whole if it fits one datagram (RFC 7252 §4.6) and one block, else in

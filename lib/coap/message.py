@@ -102,101 +102,195 @@ def _scan(data, n: int, idx, cap: int, res) -> int:
     return i
 
 
+# Encoder.opts() flags, or-ed into an option number (numbers end at 65535, RFC 7252 §3.1):
+UINT = const(0x10000)  # the value is an int, sent as a uint option in minimal length (§3.2)
+EACH = const(0x20000)  # the value is a sequence of values: the option once for each, in order
+# uint bounds as objects: viper compares an int object only with objects, and its int() of
+# a larger one drops the high bits (on a 32-bit board 2**32 + 5 would go out as 5).
+_UINT_MIN = 0
+_UINT_MAX = 0xFFFFFFFF
+_ABSENT = None  # None as an object: viper's `is` takes no None constant
+# len as a module global: a builtin's name is searched through the whole builtins table on
+# each use (1.6 k cycles on an RP2040 from viper), a module global is one hash probe (0.4 k).
+# The hot paths (Encoder, Message.decode) use it.
+_len = len
+
+
 class Encoder:
     """Builds one message at a time in a reused buffer.
 
-    Call header(), then opt()/uint() in ascending option number, then
-    payload(); the message is buf[:len(encoder)]. Errors (option order,
-    overflow) raise ValueError and leave the buffer to the next header()."""
+    Call header(), then opts() (or opt()/uint() one by one) in ascending option number, then
+    payload(); the message is buf[:len(encoder)]. Errors (option order, overflow, a uint out
+    of range) raise ValueError and leave the message as it was before the call: header()
+    starts the next one."""
 
     def __init__(self, size=1152):  # RFC 7252 §4.6: datagrams up to 1152 bytes
         self.buf = bytearray(size)
         # Write position, last option number, capacity: one array rather than
         # three attributes, as viper reads it through one pointer.
         self._st = array("H", (0, 0, size))
+        self._one = [0, None]  # opt() and uint() as an opts() of one option, no list each
 
     def __len__(self):
         return self._st[0]
 
-    def header(self, mtype, code, mid, token):
-        tkl = len(token)
-        if tkl > 8 or 4 + tkl > self._st[2]:
+    @micropython.viper
+    def header(self, mtype: int, code: int, mid: int, token):
+        """Start a message: RFC 7252 §3 version 1, type, token length, code, message ID, token."""
+        st = ptr16(self._st)
+        tkl = int(_len(token))
+        if tkl > 8 or 4 + tkl > st[2]:  # RFC 7252 §3: TKL 9-15 are reserved
             raise ValueError("token > 8 bytes or buffer too small")
-        b = self.buf
-        b[0] = 0x40 | mtype << 4 | tkl  # version 1
-        b[1] = code
-        b[2] = mid >> 8
+        b = ptr8(self.buf)
+        b[0] = 0x40 | (mtype & 3) << 4 | tkl  # version 1
+        b[1] = code & 0xFF
+        b[2] = (mid >> 8) & 0xFF
         b[3] = mid & 0xFF
-        b[4 : 4 + tkl] = token
-        st = self._st
+        t = ptr8(token)
+        k = 0
+        while k < tkl:
+            b[4 + k] = t[k]
+            k += 1
         st[0] = 4 + tkl
         st[1] = 0
 
     @micropython.viper
-    def opt(self, num: int, value):
-        """Append option num with a bytes-like value."""
+    def opts(self, seq):
+        """Append the options of seq, a flat sequence number, value, number, value...: in
+        ascending number (a repeat is in order), a value None for an absent option. A value
+        goes out as it is (bytes-like), as a uint option with the number | UINT, and each of a
+        sequence of values with the number | EACH (| UINT: of ints). One viper pass over all
+        of them: no Python call per option."""
         st = ptr16(self._st)
-        n = int(len(value))
-        d = num - st[1]
-        i = st[0]
-        # 5: the longest option header, RFC 7252 §3.1 (reserved even when the
-        # header will be shorter: viper writes without bounds checks)
-        if d < 0 or num > 65535 or i + 5 + n > st[2]:
-            raise ValueError("option order or size")
-        st[1] = num
         b = ptr8(self.buf)
-        j = i + 1
-        h = 0
-        e = 0
-        while e < 2:  # the delta, then the length: RFC 7252 §3.1
-            v = n if e else d
-            if v < 13:
-                x = v
-            elif v < 269:  # nibble 13: one more byte, value - 13
-                x = 13
-                b[j] = v - 13
-                j += 1
-            else:  # nibble 14: two more bytes, value - 269
-                x = 14
-                b[j] = (v - 269) >> 8
-                b[j + 1] = (v - 269) & 0xFF
-                j += 2
-            h = h << 4 | x
-            e += 1
-        b[i] = h
-        src = ptr8(value)
-        for k in range(n):
-            b[j + k] = src[k]
-        st[0] = j + n
+        i = st[0]
+        last = st[1]
+        # 5: the longest option header, RFC 7252 §3.1, reserved before anything is written
+        # (even when the header will be shorter: viper writes without bounds checks)
+        end = st[2] - 5
+        m = int(_len(seq))
+        if m & 1:
+            raise ValueError("an option number without its value")
+        absent = _ABSENT
+        k = 0
+        while k < m:
+            num = int(seq[k])
+            vals = seq[k + 1]
+            k += 2
+            if vals is absent:
+                continue
+            kind = num & (UINT | EACH)
+            num ^= kind
+            if num < last or num > 65535:  # RFC 7252 §3.1: ascending, 16 bits
+                raise ValueError("option order")
+            c = int(_len(vals)) if kind & EACH else 1
+            q = 0
+            while q < c:
+                v = vals[q] if kind & EACH else vals
+                q += 1
+                x = 0
+                if kind & UINT:
+                    if v < _UINT_MIN or v > _UINT_MAX:
+                        raise ValueError("uint option out of range")
+                    # RFC 7252 §3.2: the fewest bytes, none for 0. On a 32-bit board int()
+                    # of 2**31 and more is negative: its shifts stay nonzero, 4 bytes.
+                    x = int(v)
+                    n = 4
+                    if x >> 24 == 0:
+                        n = 3
+                    if x >> 16 == 0:
+                        n = 2
+                    if x >> 8 == 0:
+                        n = 1
+                    if x == 0:
+                        n = 0
+                else:
+                    n = int(_len(v))
+                if i + n > end:
+                    raise ValueError("option size")
+                # RFC 7252 §3.1: delta and length nibbles; 13: one more byte (value - 13),
+                # 14: two more (value - 269), the delta's extension first. Every stored byte
+                # is masked: the same code runs on CPython's bytearray.
+                d = num - last
+                last = num
+                j = i + 1
+                if d < 13:
+                    h = d << 4
+                elif d < 269:
+                    h = 0xD0
+                    b[j] = (d - 13) & 0xFF
+                    j += 1
+                else:
+                    h = 0xE0
+                    b[j] = ((d - 269) >> 8) & 0xFF
+                    b[j + 1] = (d - 269) & 0xFF
+                    j += 2
+                if n < 13:
+                    h |= n
+                elif n < 269:
+                    h |= 13
+                    b[j] = (n - 13) & 0xFF
+                    j += 1
+                else:
+                    h |= 14
+                    b[j] = ((n - 269) >> 8) & 0xFF
+                    b[j + 1] = (n - 269) & 0xFF
+                    j += 2
+                b[i] = h
+                i = j + n
+                if kind & UINT:  # big-endian, from the last byte back
+                    while j < i:
+                        i -= 1
+                        b[i] = x & 0xFF
+                        x >>= 8
+                    i = j + n
+                else:
+                    src = ptr8(v)
+                    t = 0
+                    while t < n:
+                        b[j + t] = src[t]
+                        t += 1
+        # all or nothing: only a pass without error moves the message on
+        st[0] = i
+        st[1] = last
+
+    def opt(self, num, value):
+        """Append option num with a bytes-like value."""
+        if not 0 <= num <= 65535:  # else it could pass for a number with opts()'s flags
+            raise ValueError("option number")
+        o = self._one
+        o[0] = num
+        o[1] = value
+        self.opts(o)
 
     def uint(self, num, v):
         """Append option num as an unsigned integer in minimal length (RFC 7252 §3.2)."""
-        if not 0 <= v <= 0xFFFFFFFF:
-            raise ValueError("uint option out of range")
-        n = 0 if v == 0 else 1 if v < 0x100 else 2 if v < 0x10000 else 3 if v < 0x1000000 else 4
-        self.opt(num, _ZEROS[n])  # the header, then the value over the zeros
-        b = self.buf
-        k = self._st[0]
-        while n:
-            k -= 1
-            n -= 1
-            b[k] = v & 0xFF
-            v >>= 8
+        if not 0 <= num <= 65535:
+            raise ValueError("option number")
+        o = self._one
+        o[0] = num | UINT
+        o[1] = v
+        self.opts(o)
 
+    @micropython.viper
     def payload(self, data):
-        n = len(data)
-        if n:  # RFC 7252 §3: no marker without payload
-            st = self._st
-            i = st[0]
-            if i + 1 + n > st[2]:
-                raise ValueError("message too big")
-            b = self.buf
-            b[i] = 0xFF
-            b[i + 1 : i + 1 + n] = data
-            st[0] = i + 1 + n
-
-
-_ZEROS = (b"", b"\0", b"\0\0", b"\0\0\0", b"\0\0\0\0")
+        """Append the payload marker and data (nothing for no data, RFC 7252 §3)."""
+        n = int(_len(data))
+        if n == 0:
+            return
+        st = ptr16(self._st)
+        i = st[0]
+        if i + 1 + n > st[2]:
+            raise ValueError("message too big")
+        b = ptr8(self.buf)
+        b[i] = 0xFF
+        src = ptr8(data)
+        i += 1
+        t = 0
+        while t < n:
+            b[i + t] = src[t]
+            t += 1
+        st[0] = i + n
 
 
 class Message:
@@ -219,12 +313,12 @@ class Message:
     def decode(self, data, n=-1):
         """Parse data[:n] (all of data by default) in place; raise FormatError
         on any RFC 7252 §3 format error."""
-        if n < 0 or n > len(data):
-            n = len(data)
+        if n < 0 or n > _len(data):  # _len: see above, bytecode searches builtins alike
+            n = _len(data)
         if n > 0xFFFF:  # more than a UDP datagram holds; the option index is 16-bit
             raise FormatError("too long")
         idx = self._idx
-        r = _scan(data, n, idx, len(idx), self._res)
+        r = _scan(data, n, idx, _len(idx), self._res)
         while r == -9 and len(idx) < _MAX_IDX:  # more options than indexed: grow
             idx.extend(array("H", bytes(2 * len(idx))))
             r = _scan(data, n, idx, len(idx), self._res)
