@@ -108,7 +108,11 @@ def test_days_with_faults(build, tmp_path):
     assert r["outbox"] == 0, why
     h = r["heap_days"]
     assert len(h) == 4 * days, h
-    assert h[-1] - h[0] <= 0, h  # the heap after collection: no growth
+    # the heap after collection: no growth. The figure moves by some 300 bytes with what is
+    # alive at the moment it is taken (the link's, a DNS or NTP module's state); a leak
+    # lifts the later half's highest above the earlier half's.
+    half = len(h) // 2
+    assert max(h[half:]) <= max(h[:half]), h
 
 
 def test_wifi_lost_while_activating(build, tmp_path):
