@@ -79,8 +79,9 @@ class Link:
             port = int(port)
         try:
             import app.ntp as ntp
+            from coap.uri import is_ip
 
-            if not host.replace(".", "").isdigit():
+            if not is_ip(host):
                 import app.dns as dns
 
                 d = b.dns_server()
@@ -95,4 +96,5 @@ class Link:
         finally:
             unload("app.ntp")
             unload("app.dns")
+            unload("coap.uri")
             app.feed()

@@ -27,6 +27,7 @@ def up(app):
     ok = ok and (app.token or activate(app))
     unload("app.provision")
     unload("app.dns")
+    unload("coap.uri")  # (app.dns's is_ip())
     unload("thethings.activation")
     if ok:
         return None
@@ -34,13 +35,15 @@ def up(app):
 
 
 def _address(app, socket):
+    from coap.uri import is_ip  # (loaded by connect(), unloaded after it)
+
     # (family, sockaddr) of the server. A name goes to our resolver with a deadline when the
     # board knows its DNS server (else to getaddrinfo, the host's: the unix port), and the
     # answer is kept in flash; when DNS fails, the kept one for that name is used.
     cfg = app.cfg
     host, port = cfg["host"], cfg["port"]
     dns = app.board.dns_server()
-    if dns is not None and not _is_ip(host):
+    if dns is not None and not is_ip(host):
         import app.dns as d
 
         try:
@@ -60,10 +63,6 @@ def _address(app, socket):
     return (ai[0], ai[-1])
 
 
-def _is_ip(host):
-    return ":" in host or host.replace(".", "").isdigit()
-
-
 def _kept(host):
     try:
         with open("addr") as f:
@@ -81,11 +80,12 @@ def connect(app):
     except ImportError:  # a port without networking (RPI_PICO): readings wait in the outbox
         return False
     cfg = app.cfg
+    # coap.uri: is_ip() for _address() and Client() (the host); loaded before collecting
+    import coap.uri  # noqa: F401
+
     try:
         if app.addr is None:
             app.addr = _address(app, socket)
-        import coap.uri  # noqa: F401 - Client() needs it (the host): loaded before collecting
-
         gc.collect()  # so that the client's buffers (kept) go to the bottom of the heap
         s = socket.socket(app.addr[0], socket.SOCK_DGRAM)
         try:
@@ -101,11 +101,11 @@ def connect(app):
         except Exception:
             s.close()
             raise
-        finally:
-            unload("coap.uri")  # requests take paths as tuples
     except OSError as e:
         app.log("server %s: %r, retry in %d ms" % (cfg["server"], e, app.b_net.fail()))
         return False
+    finally:
+        unload("coap.uri")  # requests take paths as tuples
     app.b_net.ok()
     return True
 
