@@ -46,7 +46,12 @@ STEPS = (
     ("coap.client", "the blocking client: socket, poll"),
     ("thethings", "thethings and thethings.thing: write, subscribe, ThingError"),
     ("app.app", "the loop: sample, write, store and forward"),
-    ("app.store", "flash: token, outbox"),
+    ("app.store", "flash: the outbox's state (Store)"),
+    (
+        "app.outbox",
+        "write_atomic(), the store's operations, the outbox's flush (loaded while "
+        "used: App.period unloads it while the outbox is empty)",
+    ),
     ("app.scan", "the store's start-up scan"),
     ("-app.scan", ""),
     ("app.subscribe", "values written to the thing (subscribe on)"),
@@ -58,6 +63,7 @@ STEPS = (
     ("thethings.activation", "the activation request"),
     ("-thethings.activation", ""),
     ("-app.provision", ""),
+    ("-app.outbox", ""),
     ("coap.observe", "the subscription's observation"),
 )
 

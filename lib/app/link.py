@@ -21,7 +21,7 @@ class Link:
         self.app = app
         self.b_wifi = Backoff(lo, hi)
         self.b_ntp = Backoff(lo, hi)  # also the daily re-sync (its due time)
-        app.timers += [self.b_wifi, self.b_ntp]
+        # (App.period looks at both every period)
         self.was = None  # link state last seen
         self.since = None  # ticks the current connection attempt began
 

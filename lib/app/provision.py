@@ -14,7 +14,7 @@ import gc
 from time import ticks_ms
 
 from app import unload
-from app.store import write_atomic
+from app.outbox import write_atomic
 from coap.client import Client, CoapError
 from thethings import ThingError, redact
 
@@ -96,7 +96,7 @@ def connect(app):
             # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
             c = app.client = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
             c.block_szx = 5
-            c.pace = app.pace  # each step of a call within the budget, fed between
+            c.pace = app.feed  # each step of a call within the budget, fed between
             c.rx_max = 640
         except Exception:
             s.close()
@@ -145,7 +145,9 @@ def activate(app):
         app.log("activation: no answer (%r), retry in %d ms" % (e, app.b_net.fail()))
         return False
     app.token = t
-    app.token_saved = app.store.save_token(t)  # tmp + rename; retried each period if not
+    saved = app.store.save_token(t)  # tmp + rename; retried each period if not
+    if not saved:
+        app.token_saved = False  # (True, the class's default, is never written: RAM)
     app.b_act.ok()
-    app.log("activated: token %s %s" % (redact(t), "saved" if app.token_saved else "kept"))
+    app.log("activated: token %s %s" % (redact(t), "saved" if saved else "kept"))
     return True

@@ -1,11 +1,25 @@
 # The code of Thing.read(), Thing.history(), Thing.date(), the properties Thing.subscribed
-# and Thing.resubscribes (lib/thethings/thing.py, Thing.__getattr__) and retryable(),
+# and Thing.resubscribes (lib/thethings/thing.py, Thing.__getattr__: attr()) and retryable(),
 # imported on their first use: a board that only writes and subscribes never loads it, nor
 # the date functions (thethings.dates) it needs.
 from micropython import const
 
 from coap.client import CoapError
 from thethings.thing import ThingError, _answer, _key
+
+_METHODS = ("read", "history", "date")
+_PROPERTIES = ("subscribed", "resubscribes")
+
+
+def attr(thing, name):
+    """Thing.__getattr__: its methods and properties that live here."""
+    if name in _PROPERTIES:
+        return globals()[name](thing)
+    if name in _METHODS:
+        f = globals()[name]
+        return lambda *args, **kw: f(thing, *args, **kw)
+    raise AttributeError(name)
+
 
 _GET = const(1)
 _NOT_FOUND = const(0x84)  # 4.04: a key never written (thethings-api.md "Read")

@@ -178,16 +178,9 @@ class Thing:
         # end=None, page=100, timeout_ms=None), date(timeout_ms=None) and the properties
         # subscribed and resubscribes: thethings.extra's code, imported on first use (RAM: a
         # board that writes and subscribes never loads it; one function here, not five).
-        if name == "subscribed" or name == "resubscribes":
-            import thethings.extra as x
+        from thethings.extra import attr
 
-            return getattr(x, name)(self)
-        if name == "read" or name == "history" or name == "date":
-            import thethings.extra as x
-
-            f = getattr(x, name)
-            return lambda *args, **kw: f(self, *args, **kw)
-        raise AttributeError(name)
+        return attr(self, name)
 
     # -- subscription ----------------------------------------------------------------------
 
