@@ -261,7 +261,11 @@ class Thing:
                 w = ticks_diff(r, ticks_ms())
                 if w <= 0:
                     self._retry = None
-                    self._observe()  # in the background: its answer comes to _on
+                    try:
+                        self._observe()  # in the background: its answer comes to _on
+                    except BaseException:  # OSError: the socket's send, the link gone
+                        self._later()  # tried again after the backoff, as for a failure
+                        raise
                     continue
                 left = min(left, w)
             c.poll(max(0, left))
