@@ -15,7 +15,10 @@ returns figure dicts like bench/run.py's; each workload gets a freshly booted bo
 - firmware_rp2_heap_free_boot_bytes, firmware_rp2_heap_free_steady_bytes (also as
   firmware_rp2_heap_free_bytes): the frozen firmware's free heap after its collection at
   period 1 and the median over the second half of PERIODS offline periods, with what the
-  RAM littlefs takes added back (on a Pico the filesystem is in flash).
+  RAM littlefs takes added back (on a Pico the filesystem is in flash);
+  firmware_rp2_heap_used_bytes: what the firmware takes of the heap, the port's own free
+  heap (the image booted, the firmware not run, after gc.collect()) minus the firmware's
+  steady free heap.
 
 The emulator is deterministic: one run of each is the figure (no host noise to take the best
 of). rp2040js models no XIP cache misses, so a real Pico takes at least these cycle counts.
@@ -178,7 +181,9 @@ def run():
         _figure("firmware_rp2_heap_free_boot_bytes", first + disk, "bytes", note + "; period 1"),
         _figure("firmware_rp2_heap_free_steady_bytes", steady + disk, "bytes", note),
         _figure("firmware_rp2_heap_free_bytes", steady + disk, "bytes", note + "; steady"),
-    ]
+        _figure("firmware_rp2_heap_used_bytes", bare - (steady + disk), "bytes",
+                "the port alone (%d free) minus the firmware's steady free heap" % bare),
+    ]  # fmt: skip
     loop, fresh, parts = roundtrip_cycles(OURS, OURS["files"])
     how = "lib/coap as armv6m .mpy, rp2040js cycles"
     figures += [
@@ -219,7 +224,8 @@ def summary(by):
             by["microcoapy_roundtrip_rp2040_cycles"]["value"],
             by["speedup_rp2040"]["value"],
         )
-    return s + "; firmware free heap %d bytes at period 1, %d steady" % (
+    return s + "; firmware free heap %d bytes at period 1, %d steady (it uses %d)" % (
         by["firmware_rp2_heap_free_boot_bytes"]["value"],
         by["firmware_rp2_heap_free_steady_bytes"]["value"],
+        by["firmware_rp2_heap_used_bytes"]["value"],
     )

@@ -23,6 +23,9 @@
   over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
   FROZEN_MICROPYTHON=binary (a unix port with firmware/manifest_unix.py frozen in) the same
   as firmware_frozen_heap_*.
+- heap_module_<module>_bytes, heap_qstr_bytes, heap_state_bytes: what each firmware module
+  holds of the i386 port's steady heap (code and globals; the qstrs apart), and the state
+  beyond them (bench/heap_by_module.py).
 - soak_days, soak_readings, soak_readings_lost, soak_readings_dropped, soak_wdt_overruns,
   soak_heap_growth_bytes, soak_real_s, soak_heap_bytes: the firmware for 30 days of
   virtual time on the i386 port, a reading a minute, against seeded random faults
@@ -120,6 +123,7 @@ def main():
     import client
     import cores_m0
     import cores_rp2
+    import heap_by_module
     import soak
     from firmware_heap import run as firmware_heap
 
@@ -127,6 +131,7 @@ def main():
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))
+    heap += heap_by_module.run()[0]  # what each module holds of it (i386),
     heap += client.run()  # the client on loopback,
     heap += cores_m0.run()  # instructions on the qemu cores,
     heap += cores_rp2.run()  # the RP2040's figures (the rp2 port in rp2040js), printed alike

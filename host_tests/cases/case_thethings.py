@@ -296,6 +296,43 @@ def test_resubscribe_after_outage(sim):
     other.client.close()
 
 
+class _Deaf:
+    """A client's socket whose sends fail while .down (OSError 113, EHOSTUNREACH: the link
+    gone), as a board's do when its WiFi drops."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.down = False
+
+    def sendto(self, data, addr):
+        if self.down:
+            raise OSError(113)
+        return self.sock.sendto(data, addr)
+
+    def recvfrom(self, n):
+        return self.sock.recvfrom(n)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_resubscribe_after_a_send_failed(sim):
+    # A re-subscription whose send fails (poll() raises the OSError: the link is gone) is
+    # tried again after the backoff once the link is back, not given up.
+    t = thing(sim)
+    t.retry_min_ms = 200
+    s = t.client._sock = _Deaf(t.client._sock)
+    ctl(sim, "fail", {"n": 1, "code": "5.03"})
+    raises(ThingError, t.subscribe, lambda k, v, d: None, 2000, 1000)  # a retry is due
+    s.down = True
+    raises(OSError, poll_until, t, lambda: False, 1000)  # the retry's send
+    s.down = False
+    assert poll_until(t, lambda: t.subscribed, 3000), t.last_error
+    eq(len(t.client.obs), 1, "one observation")
+    t.unsubscribe()
+    t.client.close()
+
+
 def test_handler_error_raised_once_from_poll(sim):
     t = thing(sim)
     got = []

@@ -17,7 +17,8 @@ import json
 import os
 import sys
 
-from app.store import Store, _exists
+from app.outbox import _exists
+from app.store import Store
 
 
 def pending(s):

@@ -9,7 +9,8 @@ import sys
 
 os.chdir(sys.argv[1])
 
-from app.store import Store, _exists  # noqa: E402
+from app.outbox import _exists  # noqa: E402
+from app.store import Store  # noqa: E402
 
 
 def pending(s):

@@ -3,6 +3,7 @@
 #   app.config     config.json: load and validate; errors name the field (start-up only)
 #   app.start      the App's set-up (start-up only)
 #   app.store      flash state: thing token, outbox of unsent readings, dropped counter
+#   app.outbox     the store's operations and the outbox's flush (loaded while it is used)
 #   app.scan       the store's start-up scan of the flash (unloaded after)
 #   app.app        the loop: sample on schedule, store and forward
 #   app.provision  DNS + CoAP client, activation (loaded when needed, then unloaded)
@@ -19,9 +20,9 @@ import coap  # noqa: F401 - first: under CPython it provides MicroPython's names
 
 def unload(name):
     """Forget module "pkg.mod" so that the RAM of its code is reclaimed once nothing refers
-    to its functions any more."""
-    pkg, mod = name.split(".")
+    to its functions any more (cheap when it is not loaded: App.period calls it often)."""
     if sys.modules.pop(name, None):
+        pkg, mod = name.split(".")
         del sys.modules[pkg].__dict__[mod]
 
 

@@ -16,7 +16,7 @@
 # the watchdog's (its last feed plus its timeout, minus a margin), and the watchdog is fed
 # between steps only if the last one kept to that: a step that hangs past it leaves the
 # watchdog to reset the board. A CoAP call lasts up to the slot's end (a separate response
-# 10 s late, under an 8 s watchdog), its steps paced by pace(). No path can outlast the
+# 10 s late, under an 8 s watchdog), its steps paced by feed(). No path can outlast the
 # watchdog, no network delays a sample.
 #
 # Ticks wrap at 2**30 ms (12.4 days) and ticks_diff orders two stamps only within ±6.2 days:
@@ -26,11 +26,12 @@
 #
 # RAM: a .mpy's code lives in the heap, so this module holds only what every period runs;
 # code needed once, or only with some options or boards, is in modules imported only then
-# (app.start, app.config, app.provision: unloaded after use; app.subscribe, app.link,
-# app.sleep). A period's garbage is kept small too.
+# (app.start, app.config, app.provision: unloaded after use; app.outbox while the outbox
+# is empty; app.subscribe, app.link, app.sleep). A period's garbage is kept small too.
 import gc
 from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
+from app import unload
 from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
 
@@ -86,10 +87,23 @@ class Backoff:
 
 
 class App:
-    # Built by app.start.setup() (start-up code, unloaded after): board, cfg, log, store,
-    # period_ms, token, client, thing, act, addr, sub, reported, held, link, subs, the
-    # backoffs and timers, n, stats, up, up_t, wdt, margin, dl, fed, why, refused,
-    # token_saved.
+    # The state. app.start sets up the rest (board, cfg, log, store, period_ms, token, the
+    # backoffs b_net, b_write, b_act, stats, up_t; then wdt, fed, dl). Defaults live here on
+    # the class: an instance's dict holds only what was written (RAM: a dict of 23 slots
+    # rather than 37; each field below is written rarely, or only on some boards). And why,
+    # written by write() when it fails: why that write failed.
+    client = thing = None  # the CoAP client, the Thing (app.provision)
+    addr = None  # the server's (family, sockaddr), from DNS (app.provision)
+    act = None  # the activation request in flight (app.provision)
+    sub = False  # subscribe() called on the current thing
+    token_saved = True  # False while a token waits to be written to flash
+    reported = 0  # dropped count last put into a reading
+    held = ()  # [(ticks, values)] sampled before the clock was set
+    refused = None  # the server's message when it last refused the activation code
+    link = subs = None  # app.link (boards with a radio), app.subscribe (subscribe on)
+    n = 0  # periods, counted across deep sleeps (app.sleep)
+    up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
+
     def __init__(self, board, cfg, log=print):
         from app.start import setup
 
@@ -133,30 +147,27 @@ class App:
 
     # -- time: one owner -----------------------------------------------------------------
 
+    # Every step ends a margin before the watchdog would fire (left()): time for what runs
+    # between steps; a step overrunning by half of it is left to the watchdog (feed()). The
+    # margin, min(1000, wdt / 8) ms, is computed where it is used (one field less).
+
     def left(self):
         """ms the next blocking step may take: until the slot ends or the watchdog would."""
         now = ticks_ms()
-        return min(ticks_diff(self.dl, now), ticks_diff(self.fed, now) + self.wdt - self.margin)
+        w = self.wdt
+        return min(ticks_diff(self.dl, now), ticks_diff(self.fed, now) + w - min(1000, w >> 3))
 
     def feed(self):
         """Between steps: feed the watchdog, unless the last step overran its time (then it
-        is left to reset the board, as for a hang)."""
+        is left to reset the board, as for a hang). Returns left(), the time of the next
+        step: the client's pace (coap.client.Client.pace, set by app.provision), so that a
+        call may last the slot, fed between its steps, each within left()."""
         now = ticks_ms()
-        if ticks_diff(now, self.fed) < self.wdt - self.margin // 2:
+        w = self.wdt
+        if ticks_diff(now, self.fed) < w - min(1000, w >> 3) // 2:
             self.board.feed()
             self.fed = now
-
-    def pace(self):
-        """The client's, between the steps of a call (coap.client.Client.pace): a call may
-        last the slot, fed between its steps, each within left()."""
-        self.feed()
         return self.left()
-
-    def peak(self):
-        # The heap's high-water mark, sampled where it peaks: after a request, before the
-        # period's collection.
-        st = self.stats
-        st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())
 
     # -- one period ----------------------------------------------------------------------
 
@@ -166,7 +177,9 @@ class App:
         st = self.stats
         self.dl = ticks_add(nxt, -min(self.period_ms // 5, 200))
         self.feed()
-        self.peak()
+        # the heap's high-water mark, sampled where it peaks: after a request (write()),
+        # before the period's collection
+        st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())
         gc.collect()
         a = gc.mem_alloc()
         st["heap_max"] = max(st["heap_max"], a)  # after the collection (first, last, max)
@@ -174,8 +187,13 @@ class App:
         st["heap_last"] = a
         n = self.n = self.n + 1
         st["periods"] += 1
-        for x in self.timers:  # each period: no ticks stamp outlives a day
-            x.ready()
+        # each period, every timer: no ticks stamp outlives a day
+        self.b_net.ready()
+        self.b_write.ready()
+        self.b_act.ready()
+        if self.link:
+            self.link.b_wifi.ready()
+            self.link.b_ntp.ready()
         # -- sample
         tick = ticks_ms()
         self.up += ticks_diff(tick, self.up_t)
@@ -195,31 +213,36 @@ class App:
         t = b.time_ms()  # (after ready(): NTP may just have set the clock)
         if t is not None:
             t -= ticks_diff(ticks_ms(), tick)
-            for tk, v in self.held:  # sampled before the clock was set: dated now
-                sto.append(t - ticks_diff(tick, tk), v)
-            self.held = []
+            if self.held:
+                for tk, v in self.held:  # sampled before the clock was set: dated now
+                    sto.append(t - ticks_diff(tick, tk), v)
+                self.held = ()
         if not why and len(sto):
-            k = self.flush()
+            k = sto.flush(self)  # (app.outbox: unloaded below once the outbox is empty)
             out = "%d sent from outbox" % k if k else None
         else:
             out = None
         if t is None:
-            if len(self.held) == 16:
-                self.held.pop(0)
+            h = self.held
+            if not h:
+                h = self.held = []
+            if len(h) == 16:
+                h.pop(0)
                 sto.add_dropped(1)
-            self.held.append((tick, values))
+            h.append((tick, values))
             res = "held: no clock yet"
         else:
             err = False
             if not why and not len(sto):
                 err = self.write([(0, t, values)])
-                why = self.why
                 if err is None:
                     st["sent"] += 1
                     res = "sent"
-                elif err:
-                    sto.add_dropped(1)
-                    res = "rejected: " + why
+                else:
+                    why = self.why
+                    if err:
+                        sto.add_dropped(1)
+                        res = "rejected: " + why
             if err is False:
                 st["queued"] += 1
                 res = "queued: " + why if why else "queued"
@@ -232,8 +255,8 @@ class App:
             self.sub = True
             subs.start(self)
             self.feed()
-        if not self.token_saved and self.token:
-            self.token_saved = sto.save_token(self.token)  # retried until it lands
+        if not self.token_saved and self.token and sto.save_token(self.token):
+            self.token_saved = True  # (retried each period until it lands)
         # one line, printed piece by piece: no joined copy of it in the heap
         log = self.log
         log("#%d %s" % (n, ISO % stamp(t) if t else "-"), end="")
@@ -242,6 +265,8 @@ class App:
         log(" | %s | outbox %d%s" % (res, len(sto), " | dropped %d" % d if d else ""))
         if subs:
             subs.handle()
+        if not len(sto):
+            unload("app.outbox")  # the store's operations: loaded again when needed
 
     def ready(self):
         """None when a write may be tried now, else why not; brings up what is missing (each
@@ -249,6 +274,9 @@ class App:
         if self.link and not self.link.up():
             return "wifi down"
         if not self.thing:
+            # The store's code out of the way (flush() loads it again): provisioning, the
+            # heap's peak, gets the room whatever the outbox holds.
+            unload("app.outbox")
             from app.provision import up
 
             why = up(self)  # unloads app.provision: needed once per boot (or device)
@@ -277,7 +305,7 @@ class App:
             # A clean heap for the exchange: a datagram needs contiguous bytes, and what was
             # read and built for this request is garbage by now.
             gc.collect()
-            self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: pace()
+            self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: feed()
             self.b_write.ok()
             return None
         except ValueError as e:
@@ -291,47 +319,11 @@ class App:
         except (CoapError, OSError, MemoryError) as e:  # (no room for a datagram: later)
             self.why = repr(e)
         finally:
-            self.peak()
+            st = self.stats
+            st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())  # (see period())
             self.feed()
         self.why += ", retry in %d ms" % self.b_write.fail()
         return False
-
-    def flush(self):
-        """Send the outbox oldest first, as many readings per request as fit a datagram,
-        while time remains; a batch leaves the outbox only once acknowledged."""
-        sent = 0
-        st = self.store
-        while len(st) and self.ready() is None:
-            batch = []
-            size = 12
-            # the oldest, as many as fit one datagram (larger would go block-wise), read from
-            # flash one by one: those that do not fit stay unread
-            for seq in st.oldest(self.cfg["batch_max"]):
-                r = st.read(seq)
-                if r is None:
-                    continue  # unreadable: dropped
-                for k, v in r[2]:  # estimated payload bytes
-                    size += 61 + len(k) + (len(v) + 2 if isinstance(v, str) else 12)
-                if batch and size > 512:
-                    break
-                batch.append(r)
-            r = None
-            if not batch:
-                continue  # unreadable entries were dropped
-            n = len(batch)
-            seqs = [r[0] for r in batch]
-            err = self.write(batch)
-            if err is False:
-                self.log("outbox: " + self.why)
-                break
-            st.remove(seqs)
-            if err:
-                st.add_dropped(n)
-                self.log("outbox: %d rejected (%s)" % (n, self.why))
-            else:
-                sent += n
-        self.stats["flushed"] += sent
-        return sent
 
     def idle(self, until):
         """Wait for the next sample, keeping the client (a subscription, an activation in

@@ -4,7 +4,7 @@
 # And what main.py says when Ctrl-C stops the firmware.
 import time
 
-from app.store import write_atomic
+from app.outbox import write_atomic
 
 CRASHES = "crashes"
 

@@ -13,6 +13,8 @@ from time import ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
+from coap.uri import is_ip  # (the caller unloads coap.uri with this module)
+
 _ETIMEDOUT = const(110)
 _EAGAIN = const(11)  # errno on Linux, lwIP (ESP32, Pico W) and the unix port
 _ENOMEM = const(12)  # lwIP out of pbufs: the datagram is lost, as on the air
@@ -37,9 +39,9 @@ def resolve(host, server, timeout_ms, port=53):
       OSError(errno), another number: the network stack's (no route, no socket);
       ValueError: host is not a valid name, or server not an IP address."""
     t0 = ticks_ms()
-    if _ip(host):
+    if is_ip(host):
         return host
-    if not _ip(server):
+    if not is_ip(server):
         raise ValueError("DNS server must be an IP address")  # no lookup to find it
     name = host.rstrip(".").lower().encode()  # RFC 4343: names compare case-insensitively
     q = _query(name)
@@ -86,18 +88,6 @@ def resolve(host, server, timeout_ms, port=53):
                 break
     finally:
         s.close()
-
-
-def _ip(h):
-    # An IPv4 literal (four numbers 0-255), or IPv6 (a colon: never a DNS name)
-    if ":" in h:
-        return True
-    n = 0
-    for x in h.split("."):
-        if not (0 < len(x) < 4 and x.isdigit() and int(x) < 256):
-            return False
-        n += 1
-    return n == 4
 
 
 def _query(name):

@@ -21,7 +21,7 @@ class Link:
         self.app = app
         self.b_wifi = Backoff(lo, hi)
         self.b_ntp = Backoff(lo, hi)  # also the daily re-sync (its due time)
-        app.timers += [self.b_wifi, self.b_ntp]
+        # (App.period looks at both every period)
         self.was = None  # link state last seen
         self.since = None  # ticks the current connection attempt began
 
@@ -79,8 +79,9 @@ class Link:
             port = int(port)
         try:
             import app.ntp as ntp
+            from coap.uri import is_ip
 
-            if not host.replace(".", "").isdigit():
+            if not is_ip(host):
                 import app.dns as dns
 
                 d = b.dns_server()
@@ -95,4 +96,5 @@ class Link:
         finally:
             unload("app.ntp")
             unload("app.dns")
+            unload("coap.uri")
             app.feed()

@@ -13,6 +13,8 @@ from time import ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
+from coap.uri import is_ip  # (the caller unloads coap.uri with this module)
+
 _ETIMEDOUT = const(110)
 _EAGAIN = const(11)  # errno on Linux, lwIP (ESP32, Pico W) and the unix port
 _ENOMEM = const(12)  # lwIP out of pbufs: the request is lost, as on the air
@@ -39,7 +41,7 @@ def query(server, timeout_ms, port=123):
       ValueError: server is not an IP address.
     The caller takes ValueError and OSError alike: no time from this attempt."""
     t0 = ticks_ms()
-    if ":" not in server and not server.replace(".", "").isdigit():
+    if not is_ip(server):
         raise ValueError("NTP server must be an IP address")  # no lookup to find it
     dst = socket.getaddrinfo(server, port, 0, socket.SOCK_DGRAM)[0][-1]
     q = bytearray(_LEN)

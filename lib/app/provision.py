@@ -14,7 +14,7 @@ import gc
 from time import ticks_ms
 
 from app import unload
-from app.store import write_atomic
+from app.outbox import write_atomic
 from coap.client import Client, CoapError
 from thethings import ThingError, redact
 
@@ -27,6 +27,7 @@ def up(app):
     ok = ok and (app.token or activate(app))
     unload("app.provision")
     unload("app.dns")
+    unload("coap.uri")  # (app.dns's is_ip())
     unload("thethings.activation")
     if ok:
         return None
@@ -34,13 +35,15 @@ def up(app):
 
 
 def _address(app, socket):
+    from coap.uri import is_ip  # (loaded by connect(), unloaded after it)
+
     # (family, sockaddr) of the server. A name goes to our resolver with a deadline when the
     # board knows its DNS server (else to getaddrinfo, the host's: the unix port), and the
     # answer is kept in flash; when DNS fails, the kept one for that name is used.
     cfg = app.cfg
     host, port = cfg["host"], cfg["port"]
     dns = app.board.dns_server()
-    if dns is not None and not _is_ip(host):
+    if dns is not None and not is_ip(host):
         import app.dns as d
 
         try:
@@ -60,10 +63,6 @@ def _address(app, socket):
     return (ai[0], ai[-1])
 
 
-def _is_ip(host):
-    return ":" in host or host.replace(".", "").isdigit()
-
-
 def _kept(host):
     try:
         with open("addr") as f:
@@ -81,11 +80,12 @@ def connect(app):
     except ImportError:  # a port without networking (RPI_PICO): readings wait in the outbox
         return False
     cfg = app.cfg
+    # coap.uri: is_ip() for _address() and Client() (the host); loaded before collecting
+    import coap.uri  # noqa: F401
+
     try:
         if app.addr is None:
             app.addr = _address(app, socket)
-        import coap.uri  # noqa: F401 - Client() needs it (the host): loaded before collecting
-
         gc.collect()  # so that the client's buffers (kept) go to the bottom of the heap
         s = socket.socket(app.addr[0], socket.SOCK_DGRAM)
         try:
@@ -96,16 +96,16 @@ def connect(app):
             # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
             c = app.client = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
             c.block_szx = 5
-            c.pace = app.pace  # each step of a call within the budget, fed between
+            c.pace = app.feed  # each step of a call within the budget, fed between
             c.rx_max = 640
         except Exception:
             s.close()
             raise
-        finally:
-            unload("coap.uri")  # requests take paths as tuples
     except OSError as e:
         app.log("server %s: %r, retry in %d ms" % (cfg["server"], e, app.b_net.fail()))
         return False
+    finally:
+        unload("coap.uri")  # requests take paths as tuples
     app.b_net.ok()
     return True
 
@@ -145,7 +145,9 @@ def activate(app):
         app.log("activation: no answer (%r), retry in %d ms" % (e, app.b_net.fail()))
         return False
     app.token = t
-    app.token_saved = app.store.save_token(t)  # tmp + rename; retried each period if not
+    saved = app.store.save_token(t)  # tmp + rename; retried each period if not
+    if not saved:
+        app.token_saved = False  # (True, the class's default, is never written: RAM)
     app.b_act.ok()
-    app.log("activated: token %s %s" % (redact(t), "saved" if app.token_saved else "kept"))
+    app.log("activated: token %s %s" % (redact(t), "saved" if saved else "kept"))
     return True

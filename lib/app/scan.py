@@ -2,7 +2,7 @@
 # Its own module so that its code is unloaded once it ran (a .mpy's code lives in the heap).
 import os
 
-from app.store import _BOX, _read
+from app.outbox import _BOX, _read
 
 
 def scan(s):

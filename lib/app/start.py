@@ -18,15 +18,11 @@ def setup(app, board, cfg, log):
     app.period_ms = cfg["period_ms"]
     saved = app.store.token()
     app.token = saved or cfg["token"]
-    app.token_saved = bool(saved) or not app.token  # (a token from the config: saved too)
-    app.client = app.thing = app.addr = None  # addr: the server's (DNS, app.provision)
-    app.act = None  # the activation request in flight (app.provision)
-    app.sub = False  # subscribe() called on the current thing
-    app.reported = 0  # dropped count last put into a reading
-    app.held = []  # [(ticks, values)] sampled before the clock was set
-    app.why = None  # why the last write failed
-    app.refused = None  # the server's message when it last refused the activation code
-    app.link = app.subs = None
+    if not saved and app.token:
+        app.token_saved = False  # a token from the config: saved by the loop
+    if not len(app.store):
+        unload("app.outbox")  # the store's code (Store() loaded it): only while it is used
+        gc.collect()
     # Writes, the server and WiFi retry at least every half period, whatever retry_max_s:
     # each period is a try anyway, and writes flow again within 2 periods of a fault's end.
     lo = int(cfg["retry_min_s"] * 1000)
@@ -35,7 +31,6 @@ def setup(app, board, cfg, log):
     app.b_write = Backoff(lo, hi)
     # A refused activation code is tried again rarely: 1 h, doubling to 12 h (app.provision)
     app.b_act = Backoff(3600000, 43200000)
-    app.timers = [app.b_net, app.b_write, app.b_act]  # looked at every period (app.app)
     if board.has_wifi and cfg["wifi"]:
         from app.link import Link
 
@@ -51,15 +46,13 @@ def setup(app, board, cfg, log):
                 app.period_ms = int(p * 1000 + 0.5)
         except (OSError, ValueError, TypeError):
             pass
-    app.n = 0
     # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
     app.stats = {
         "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,
         "late_max_ms": 0, "skipped": 0, "heap_first": 0, "heap_last": 0, "heap_max": 0,
         "heap_peak": 0,
     }  # fmt: skip
-    app.up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
-    app.up_t = ticks_ms()
+    app.up_t = ticks_ms()  # (up: the uptime summed up to then)
 
 
 def start(app):
@@ -70,9 +63,6 @@ def start(app):
     wdt = app.wdt = b.watchdog(cfg["watchdog_ms"] or b.wdt_default_ms)
     app.fed = ticks_ms()
     app.dl = app.fed
-    # Every step ends this much before the watchdog would fire (App.left): time for what
-    # runs between steps; a step overrunning by half of it is left to the watchdog.
-    app.margin = min(1000, wdt // 8)
     # Collect whenever a quarter of the free heap has been allocated: the garbage then never
     # pushes the allocator far into the free space, where what is still alive at the next
     # collection (a request's payload, the last datagram) would split it; a datagram needs

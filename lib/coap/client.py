@@ -163,7 +163,11 @@ class Client(Engine):
         o.started = not wait
         r = o.register(self, ticks_ms(), timeout_ms)
         if not wait:
-            self._flush()
+            try:
+                self._flush()
+            except BaseException:  # not sent (the socket's OSError): no observation
+                o.end(self, ticks_ms())
+                raise
             return o
         m = self._run(r)
         o.started = True

@@ -55,8 +55,49 @@ def udp(host, port, connect=False):
 
 
 def is_ip(host):
-    # IPv6 literals arrive without their brackets; IPv4 is four dotted numbers.
-    return ":" in host or (host.count(".") == 3 and host.replace(".", "").isdigit())
+    """True for an IP literal, the one test of the firmware and the client (a name goes to
+    DNS and into Uri-Host, RFC 7252 §6.4 step 5). IPv4 is RFC 3986 §3.2.2's IPv4address:
+    four dec-octets 0-255 without leading zeros ("1.2", "1.2.3.256" and "01.2.3.4" are
+    reg-names). IPv6 (without its brackets) is RFC 4291 §2.2's text: 1-8 groups of 1-4 hex
+    digits, one "::" at most standing for one or more zero groups, the last 32 bits perhaps
+    dotted IPv4; then an RFC 6874 zone ("%eth0") perhaps."""
+    if ":" not in host:
+        return _v4(host)
+    h = host.split("%", 1)[0]
+    g = h.split(":")
+    n = len(g)
+    if g[-1] and "." in g[-1]:  # §2.2 form 3: the low 32 bits as IPv4
+        if not _v4(g[-1]):
+            return False
+        g[-1] = "0"
+        n += 1
+    z = h.find("::")
+    if z >= 0:  # the empty groups of "::" (two at an end, three for "::" alone) stand for
+        if h.find("::", z + 1) >= 0:  # at least one zero group, at most once
+            return False
+        k = 0
+        for x in g:
+            k += not x
+        n -= k
+        if n > 7 or k > 3 or k == 3 and h != "::" or k == 2 and z and z != len(h) - 2:
+            return False
+    elif n != 8:
+        return False
+    for x in g:
+        if x and not (len(x) < 5 and not x.strip("0123456789abcdefABCDEF")):
+            return False
+    return True
+
+
+def _v4(h):
+    # RFC 3986 §3.2.2 dec-octet: "0" or 1-255 without a leading zero, four of them
+    p = h.split(".")
+    if len(p) != 4:
+        return False
+    for x in p:
+        if not (0 < len(x) < 4 and x.isdigit() and (x[0] != "0" or x == "0") and int(x) < 256):
+            return False
+    return True
 
 
 def split(url):

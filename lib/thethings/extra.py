@@ -1,9 +1,25 @@
-# The code of Thing.read(), Thing.history() and Thing.date() (lib/thethings/thing.py),
-# imported on their first call: a board that only writes and subscribes never loads it, nor
+# The code of Thing.read(), Thing.history(), Thing.date(), the properties Thing.subscribed
+# and Thing.resubscribes (lib/thethings/thing.py, Thing.__getattr__: attr()) and retryable(),
+# imported on their first use: a board that only writes and subscribes never loads it, nor
 # the date functions (thethings.dates) it needs.
 from micropython import const
 
+from coap.client import CoapError
 from thethings.thing import ThingError, _answer, _key
+
+_METHODS = ("read", "history", "date")
+_PROPERTIES = ("subscribed", "resubscribes")
+
+
+def attr(thing, name):
+    """Thing.__getattr__: its methods and properties that live here."""
+    if name in _PROPERTIES:
+        return globals()[name](thing)
+    if name in _METHODS:
+        f = globals()[name]
+        return lambda *args, **kw: f(thing, *args, **kw)
+    raise AttributeError(name)
+
 
 _GET = const(1)
 _NOT_FOUND = const(0x84)  # 4.04: a key never written (thethings-api.md "Read")
@@ -72,3 +88,27 @@ def date(thing, timeout_ms=None):
     if not isinstance(d, (int, float)) or isinstance(d, bool):
         raise ThingError(m.code, "no date in the answer")
     return int(d)
+
+
+def subscribed(thing):
+    """Thing.subscribed: True while the observation is up, not waiting for a
+    re-registration."""
+    o = thing._obs
+    return o is not None and o.active and o.reg is None
+
+
+def resubscribes(thing):
+    """Thing.resubscribes: registrations after the first (the client's re-registrations and
+    poll()'s new subscriptions)."""
+    o = thing._obs
+    return thing._n + (o.registrations if o else 0) - (thing._sub is not None)
+
+
+def retryable(e):
+    """thethings.retryable(e), for store-and-forward: True if the request that raised e may
+    succeed when sent again. Transport failures (CoapError, CoapTimeout, OSError: not
+    acknowledged) are; a ThingError answers by its code; anything else (ValueError for bad
+    input) is not."""
+    if isinstance(e, ThingError):
+        return e.retryable
+    return isinstance(e, (CoapError, OSError))

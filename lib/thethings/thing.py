@@ -50,15 +50,6 @@ class ThingError(Exception):
         return "%s %s" % (code_str(self.code), self.message)
 
 
-def retryable(e):
-    """For store-and-forward: True if the request that raised e may succeed when sent again.
-    Transport failures (CoapError, CoapTimeout, OSError: not acknowledged) are; a ThingError
-    answers by its code; anything else (ValueError for bad input) is not."""
-    if isinstance(e, ThingError):
-        return e.retryable
-    return isinstance(e, (CoapError, OSError))
-
-
 def _answer(m):
     # The JSON body of a successful answer (None if empty or not JSON); ThingError otherwise.
     p = m.payload()
@@ -150,16 +141,6 @@ def write_payload(values):
     return b",".join(parts)
 
 
-def _extra(name):
-    # A method of Thing whose code is thethings.extra's function `name`, imported on first use.
-    def method(self, *args, **kw):
-        import thethings.extra as x
-
-        return getattr(x, name)(self, *args, **kw)
-
-    return method
-
-
 class Thing:
     """One thing, by its token, on a coap.client.Client. Requests block until answered (or
     timeout_ms, default the client's MAX_TRANSMIT_WAIT) and raise ThingError when refused,
@@ -192,11 +173,14 @@ class Thing:
         body = values if isinstance(values, bytes) else write_payload(values)
         _answer(self.client.request(_POST, self._path, body, cf=_JSON, timeout_ms=timeout_ms))
 
-    # read(key, limit=1, start=None, end=None, timeout_ms=None), history(key, start=None,
-    # end=None, page=100, timeout_ms=None), date(timeout_ms=None): see thethings.extra.
-    read = _extra("read")
-    history = _extra("history")
-    date = _extra("date")
+    def __getattr__(self, name):
+        # read(key, limit=1, start=None, end=None, timeout_ms=None), history(key, start=None,
+        # end=None, page=100, timeout_ms=None), date(timeout_ms=None) and the properties
+        # subscribed and resubscribes: thethings.extra's code, imported on first use (RAM: a
+        # board that writes and subscribes never loads it; one function here, not five).
+        from thethings.extra import attr
+
+        return attr(self, name)
 
     # -- subscription ----------------------------------------------------------------------
 
@@ -261,18 +245,6 @@ class Thing:
                 except (CoapError, OSError):
                     pass
 
-    @property
-    def subscribed(self):
-        """True while the observation is up, not waiting for a re-registration."""
-        o = self._obs
-        return o is not None and o.active and o.reg is None
-
-    @property
-    def resubscribes(self):
-        """Registrations after the first: the client's re-registrations and poll()'s new
-        subscriptions."""
-        return self._n + (self._obs.registrations if self._obs else 0) - (self._sub is not None)
-
     def poll(self, timeout_ms=0):
         """Receive for up to timeout_ms, delivering values to the handler and keeping the
         subscription (see subscribe()); it never waits beyond timeout_ms. Failures of the
@@ -289,7 +261,11 @@ class Thing:
                 w = ticks_diff(r, ticks_ms())
                 if w <= 0:
                     self._retry = None
-                    self._observe()  # in the background: its answer comes to _on
+                    try:
+                        self._observe()  # in the background: its answer comes to _on
+                    except BaseException:  # OSError: the socket's send, the link gone
+                        self._later()  # tried again after the backoff, as for a failure
+                        raise
                     continue
                 left = min(left, w)
             c.poll(max(0, left))

@@ -1,0 +1,177 @@
+# The code of the flash store (app.store: the layout, the rules): write_atomic(), the
+# Store's operations and the app's flush(), imported on first use (Store.__getattr__, the
+# modules that write a file) and unloaded by App.period while the outbox is
+# empty, so that a board whose writes go through keeps none of it in its heap.
+import json
+import os
+
+_BOX = "outbox/"
+
+
+def write_atomic(path, data):
+    """Replace the file at path with data (str), all or nothing; OSError (a full flash:
+    ENOSPC) leaves the old file and no .tmp."""
+    try:
+        with open(path + ".tmp", "w") as f:
+            f.write(data)
+        os.rename(path + ".tmp", path)
+    except OSError:
+        try:
+            os.remove(path + ".tmp")
+        except OSError:
+            pass
+        raise
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def mkdir(s):
+    # The outbox directory: False (made again at the next append) when the flash had no
+    # room for it; OSError when something else is in its place (a flash laid out wrong).
+    try:
+        os.mkdir(_BOX[:-1])
+    except OSError:
+        pass  # it exists, or there is no room
+    try:
+        mode = os.stat(_BOX[:-1])[0]
+    except OSError:
+        s.box = False
+        return False
+    if not mode & 0x4000:
+        raise OSError(20, "outbox is not a directory")  # ENOTDIR
+    s.box = True
+    return True
+
+
+def token(s):
+    """The saved thing token, or None."""
+    t = _read("token")
+    return t.strip() if t and t.strip() else None
+
+
+def save_token(s, token):
+    """True once written (False: no room now, try again later)."""
+    try:
+        write_atomic("token", token)
+        return True
+    except OSError:
+        return False
+
+
+def add_dropped(s, n):
+    s.dropped += n
+    try:
+        write_atomic("dropped", str(s.dropped))
+    except OSError:
+        pass  # kept in RAM, written with the next count
+
+
+def oldest(s, k):
+    """The sequence numbers of (at most) the k oldest readings; holes read as None."""
+    return range(s.lo, min(s.hi, s.lo + k))
+
+
+def append(s, t, values):
+    """Queue a reading (t: ms since 1970, values: [(key, value)]); False if it could not be
+    stored (counted in `dropped`). When the outbox is full, or the flash is, the oldest go,
+    each counted in `dropped` first (a cut in between counts one too many rather than losing
+    one)."""
+    data = json.dumps({"t": t, "v": values})
+    while True:
+        while s.n >= s.max and s.lo < s.hi:
+            add_dropped(s, 1)
+            remove(s, (s.lo,))
+        if s.box or mkdir(s):
+            try:
+                write_atomic(_BOX + "%08d" % s.hi, data)
+                s.hi += 1
+                s.n += 1
+                return True
+            except OSError:
+                pass  # no room: make some
+        if not s.n:
+            add_dropped(s, 1)
+            return False
+        add_dropped(s, 1)
+        remove(s, (s.lo,))
+
+
+def read(s, seq):
+    """The reading seq as (seq, t, values); None for a hole, or when it is unreadable
+    (possible only on a file system without atomic rename): then it is dropped and
+    counted."""
+    try:
+        with open(_BOX + "%08d" % seq) as f:
+            r = json.load(f)
+        return (seq, r["t"], r["v"])
+    except OSError:
+        return None  # a hole
+    except (ValueError, KeyError, TypeError):
+        s.log("outbox: %d unreadable, dropped" % seq)
+        remove(s, (seq,))
+        add_dropped(s, 1)
+        return None
+
+
+def remove(s, seqs):
+    """Forget these readings (acknowledged ones), oldest first."""
+    for seq in seqs:
+        try:
+            os.remove(_BOX + "%08d" % seq)
+            s.n -= 1
+        except OSError:
+            pass
+    while s.lo < s.hi and not _exists(s.lo):
+        s.lo += 1
+
+
+def _exists(seq):
+    try:
+        os.stat(_BOX + "%08d" % seq)
+        return True
+    except OSError:
+        return False
+
+
+def flush(s, app):
+    """Send the outbox of store s (app.store) oldest first through app.write(), as many
+    readings per request as fit a datagram, while time remains; a batch leaves the outbox
+    only once acknowledged. Returns how many were sent."""
+    sent = 0
+    while s.n and app.ready() is None:
+        batch = []
+        size = 12
+        # the oldest, as many as fit one datagram (larger would go block-wise), read from
+        # flash one by one: those that do not fit stay unread
+        for seq in oldest(s, app.cfg["batch_max"]):
+            r = read(s, seq)
+            if r is None:
+                continue  # unreadable: dropped
+            for k, v in r[2]:  # estimated payload bytes
+                size += 61 + len(k) + (len(v) + 2 if isinstance(v, str) else 12)
+            if batch and size > 512:
+                break
+            batch.append(r)
+        r = None
+        if not batch:
+            continue  # unreadable entries were dropped
+        n = len(batch)
+        seqs = [r[0] for r in batch]
+        err = app.write(batch)
+        if err is False:
+            app.log("outbox: " + app.why)
+            break
+        remove(s, seqs)
+        if err:
+            add_dropped(s, n)
+            app.log("outbox: %d rejected (%s)" % (n, app.why))
+        else:
+            sent += n
+    app.stats["flushed"] += sent
+    return sent
