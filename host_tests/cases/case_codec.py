@@ -609,27 +609,14 @@ def test_opts_encodes_like_the_reference_and_the_old_encoder():
         payload = bytes(rng.bytes(rng.below(3) * rng.below(40)))
         want = hexs(ref_encode(CON, 0x02, i, token, opts, payload))
         what = "set %d %r" % (i, opts)
-        old.header(CON, 0x02, i, token)
-        for n, v in opts:
-            if isinstance(v, int):
-                old.uint(n, v)
-            else:
-                old.opt(n, v)
-        old.payload(payload)
-        eq(hexs(old.buf[: len(old)]), want, "old encoder, " + what)
+        # opt()/uint() one at a time (caseutil.build), on the old encoder and on ours
+        eq(hexs(caseutil.build(CON, 0x02, i, token, opts, payload, old)), want, "old, " + what)
         eq(_encoded(e, i, token, [_flat(opts, rng)], payload), want, "opts() flat, " + what)
         eq(_encoded(e, i, token, [_grouped(opts)], payload), want, "opts() EACH, " + what)
         k = rng.below(len(opts) + 1)  # the second call goes on from the first's last number
         two = [_flat(opts[:k], rng), _grouped(opts[k:])]
         eq(_encoded(e, i, token, two, payload), want, "opts() in two, " + what)
-        e.header(CON, 0x02, i, token)
-        for n, v in opts:
-            if isinstance(v, int):
-                e.uint(n, v)
-            else:
-                e.opt(n, v)
-        e.payload(payload)
-        eq(hexs(e.buf[: len(e)]), want, "opt()/uint(), " + what)
+        eq(hexs(caseutil.build(CON, 0x02, i, token, opts, payload, e)), want, "opt(), " + what)
         m.decode(e.buf, len(e))
         eq(m.opts(), [(n, _ubytes(v) if isinstance(v, int) else v) for n, v in opts], what)
         eq(bytes(m.payload()), payload, "payload, " + what)
