@@ -6,8 +6,8 @@
 #
 # thethings.Thing.subscribe() calls the handler from inside the client's poll(): values are
 # queued and handled after it returns, so that a handler's work (a flash write) stays out of
-# the client's time slice. The built-ins are code in handle(), not methods in the dict
-# (RAM: a bound method and a function each).
+# the client's time slice. The built-ins are one module function (_builtin), not methods
+# in the dict (RAM: a bound method and a function each).
 import gc
 import json
 import sys
@@ -53,19 +53,25 @@ class Subscription:
                 h = self.handlers.get(k)
                 if h:
                     h(v)
-                elif k == "led":
-                    on = v.lower() in ("1", "on", "true") if isinstance(v, str) else bool(v)
-                    app.board.led(on)
-                else:  # period_s
-                    try:
-                        p = float(v)
-                    except (TypeError, ValueError):
-                        p = 0
-                    if 0.001 <= p <= 86400:
-                        from app.outbox import write_atomic  # (App.period unloads it)
-
-                        app.period_ms = int(p * 1000 + 0.5)
-                        write_atomic("period_s", json.dumps((p, app.cfg["period_s"])))
-                    app.log("period_s %r: period %d ms" % (v, app.period_ms))
+                else:
+                    _builtin(app, k, v)
             except Exception as e:  # a user's handler must not stop the reporting
                 sys.print_exception(e)
+
+
+def _builtin(app, key, value):
+    # "led": the board's LED; "period_s": the reporting period, kept in flash
+    if key == "led":
+        on = value.lower() in ("1", "on", "true") if isinstance(value, str) else bool(value)
+        app.board.led(on)
+        return
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        p = 0
+    if 0.001 <= p <= 86400:
+        from app.outbox import write_atomic  # (App.period unloads it)
+
+        app.period_ms = int(p * 1000 + 0.5)
+        write_atomic("period_s", json.dumps((p, app.cfg["period_s"])))
+    app.log("period_s %r: period %d ms" % (value, app.period_ms))
