@@ -1,0 +1,259 @@
+"""`make flash` (tools/flash.py): the image checks, the UF2 copy onto a directory standing in
+for the RPI-RP2 drive.
+
+The images are made here, to the formats' specifications (ESP-IDF's esp_image_header_t and
+partition table, Microsoft's UF2), and esptool's own parser must accept the ESP ones: the
+checks are tested against images that a real tool takes, not against our own reading.
+"""
+
+import hashlib
+import os
+import random
+import struct
+import sys
+
+import flash
+import procs
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def esp_image(segments, chip_id=0, size_nibble=2, entry=0x40080400):
+    """One ESP image: header, extended header, segments, checksum, SHA-256."""
+    head = struct.pack("<BBBBI", 0xE9, len(segments), 2, size_nibble << 4, entry)
+    # wp pin, pin drive x3, chip id, min rev, min/max rev full, 4 reserved, hash appended
+    head += struct.pack("<BBBBHBHH4xB", 0xEE, 0, 0, 0, chip_id, 0, 0, 399, 1)
+    body, csum = b"", 0xEF
+    for addr, data in segments:
+        body += struct.pack("<II", addr, len(data)) + data
+        for b in data:
+            csum ^= b
+    img = head + body
+    img += b"\0" * (15 - len(img) % 16) + bytes([csum])
+    return img + hashlib.sha256(img).digest()
+
+
+PARTS = [  # MicroPython's ESP32_GENERIC layout: (label, type, subtype, offset, size)
+    ("nvs", 1, 2, 0x9000, 0x6000), ("phy_init", 1, 1, 0xF000, 0x1000),
+    ("factory", 0, 0, 0x10000, 0x1F0000), ("vfs", 1, 0x81, 0x200000, 0x200000),
+]  # fmt: skip
+
+
+def partition_table(parts=PARTS):
+    t = b"".join(
+        b"\xaa\x50" + struct.pack("<BBII", k, s, o, n) + name.encode().ljust(16, b"\0") + bytes(4)
+        for name, k, s, o, n in parts
+    )
+    t += b"\xeb\xeb" + b"\xff" * 14 + hashlib.md5(t).digest()
+    return t + b"\xff" * (0xC00 - len(t))
+
+
+def merged_image(chip_id=0, base=0x1000, size_nibble=2, app_bytes=48 * 1024, seed=1):
+    """A whole MicroPython-style .bin, to be written at `base`: bootloader, table, app."""
+    rnd = random.Random(seed)
+    blob = lambda n: rnd.randbytes(n)  # noqa: E731 - incompressible, as code is
+    boot = esp_image([(0x3FFF0030, blob(64)), (0x40078000, blob(1500))], chip_id, size_nibble)
+    app = esp_image(
+        [(0x3F400020, blob(app_bytes // 2)), (0x3FFB0000, blob(300)),
+         (0x400D0020, blob(app_bytes // 2))], chip_id, size_nibble, 0x400D1000,
+    )  # fmt: skip
+    img = boot.ljust(0x8000 - base, b"\xff") + partition_table()
+    return img.ljust(0x10000 - base, b"\xff") + app
+
+
+# -- ESP image checks, in process
+
+
+def test_a_built_image_is_one_esptool_reads_and_the_check_takes():
+    from esptool.bin_image import LoadFirmwareImage
+
+    img = merged_image()
+    boot = LoadFirmwareImage("esp32", img)
+    app = LoadFirmwareImage("esp32", img[0x10000 - 0x1000 :])
+    assert (len(boot.segments), len(app.segments)) == (2, 3)
+    assert boot.checksum == boot.calculate_checksum() and app.stored_digest == app.calc_digest
+    info = flash.check_esp_image(img, "esp32")
+    assert info["offset"] == 0x1000 and info["flash_size"] == 4 << 20
+    assert info["app"] == (0x10000, len(img) - 0xF000)
+    c3 = merged_image(chip_id=5, base=0)
+    assert flash.check_esp_image(c3, "esp32c3")["offset"] == 0
+
+
+def _corrupt_app_byte(img):
+    b = bytearray(img)
+    b[0xF000 + 100] ^= 1
+    return bytes(b)
+
+
+def _uf2_of(data):
+    return uf2_image(data[:1024])
+
+
+BAD_ESP = {
+    "empty": (lambda img: b"", "truncated"),
+    "cut in the bootloader": (lambda img: img[:900], "truncated: the bootloader's segment 1"),
+    "cut before the table": (
+        lambda img: img[:0x2000],
+        "truncated: the file ends before the partition table",
+    ),
+    "cut in the application": (
+        lambda img: img[: len(img) - 5000],
+        "truncated: the application's segment 2",
+    ),
+    "application cut off": (lambda img: img[:0xF000], "before the application at 0x10000"),
+    "a UF2 file": (_uf2_of, "this is a UF2 file"),
+    "an ELF file": (lambda img: b"\x7fELF" + img[4:], "ELF"),
+    "zeros": (
+        lambda img: bytes(len(img)),
+        "not an ESP image: the bootloader at file offset 0x0 starts with 0x00",
+    ),
+    "one bit flipped": (_corrupt_app_byte, "corrupt: the application's"),
+    "no partition table": (
+        lambda img: img[:0x7000] + b"\xff" * 0x1000 + img[0x8000:],
+        "no partition table at 0x8000",
+    ),
+    "an ESP32-S3 image": (
+        lambda img: merged_image(chip_id=9),
+        "is for ESP32-S3 (chip id 9), not ESP32",
+    ),
+    "built for 1 MB": (
+        lambda img: merged_image(size_nibble=0),
+        "partition 'factory' ends at 0x200000, beyond the 1 MB",
+    ),
+    "an image for 0x0": (lambda img: merged_image(base=0), "no partition table"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ESP))
+def test_a_bad_esp_image_is_refused_with_its_reason(case):
+    make, reason = BAD_ESP[case]
+    with pytest.raises(flash.BadImage) as e:
+        flash.check_esp_image(make(merged_image()), "esp32")
+    assert reason in str(e.value)
+
+
+def test_an_esp32_image_is_refused_for_the_c3():
+    with pytest.raises(flash.BadImage, match=r"is for ESP32 \(chip id 0\), not ESP32-C3"):
+        flash.check_esp_image(merged_image(), "esp32c3")
+
+
+# -- the command line
+
+
+def run_flash(*args):
+    return procs.run([sys.executable, os.path.join(ROOT, "tools", "flash.py"), *args], timeout=60)
+
+
+def test_no_port_or_no_image_is_a_usage_error(tmp_path):
+    image = tmp_path / "fw.bin"
+    image.write_bytes(merged_image())
+    r = run_flash("--board", "esp32", "--image", str(image))
+    assert r.returncode == 2 and "no serial port: make flash PORT=" in r.stderr
+    r = run_flash("--board", "esp32", "--port", "/dev/null")
+    assert r.returncode == 2 and "no image" in r.stderr
+
+
+# -- UF2 for the Pico W
+
+
+def uf2_image(payload, family=0xE48BFF56, base=0x10000000):
+    blocks = [payload[i : i + 256].ljust(256, b"\0") for i in range(0, len(payload), 256)]
+    out = b""
+    for i, data in enumerate(blocks):
+        head = struct.pack("<8I", 0x0A324655, 0x9E5D5157, 0x2000, base + 256 * i, 256, i,
+                           len(blocks), family)  # fmt: skip
+        out += head + data.ljust(476, b"\0") + struct.pack("<I", 0x0AB16F30)
+    return out
+
+
+def _uf2_mutate(offset, value):
+    def mutate(u):
+        b = bytearray(u)
+        struct.pack_into("<I", b, offset, value)
+        return bytes(b)
+
+    return mutate
+
+
+BAD_UF2 = {
+    "empty": (lambda u: b"", "not a whole UF2: 0 bytes"),
+    "cut in a block": (lambda u: u[:-100], "is not a multiple of 512-byte blocks"),
+    "last block missing": (lambda u: u[:-512], "block 0 says it is 0 of 8, the file holds 7"),
+    "an RP2350 image": (lambda u: uf2_image(bytes(2048), family=0xE48BFF59), "RP2350 (Pico 2)"),
+    "an ESP .bin": (lambda u: merged_image(), "not a UF2 file (an ESP .bin?)"),
+    "an ESP .bin cut to 4 KB": (lambda u: merged_image()[:4096], "not a UF2 file (an ESP"),
+    "bad end magic": (_uf2_mutate(512 * 3 + 508, 0), "block 3 lacks the UF2 magic"),
+    "476-byte payload": (_uf2_mutate(512 * 2 + 16, 476), "block 2 carries 476 bytes"),
+    "outside the flash": (lambda u: uf2_image(bytes(512), base=0x20000000), "outside its flash"),
+    "a block twice": (_uf2_mutate(512 + 12, 0x10000000), "two blocks write 0x10000000"),
+}
+
+
+def test_a_whole_rp2040_uf2_is_taken():
+    info = flash.check_uf2(uf2_image(bytes(range(256)) * 8))
+    assert info == {"blocks": 8, "start": 0x10000000, "end": 0x10000800}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UF2))
+def test_a_bad_uf2_is_refused_with_its_reason(case):
+    make, reason = BAD_UF2[case]
+    with pytest.raises(flash.BadImage) as e:
+        flash.check_uf2(make(uf2_image(bytes(range(256)) * 8)))
+    assert reason in str(e.value)
+
+
+@pytest.fixture
+def drive(tmp_path):
+    d = tmp_path / "RPI-RP2"
+    d.mkdir()
+    (d / "INFO_UF2.TXT").write_text(
+        "UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n"
+    )
+    return d
+
+
+def test_picow_copies_the_uf2_to_the_drive(tmp_path, drive):
+    uf2 = uf2_image(random.Random(3).randbytes(5000))
+    image = tmp_path / "RPI_PICO_W.uf2"
+    image.write_bytes(uf2)
+    r = run_flash("--board", "picow", "--image", str(image), "--drive", str(drive))
+    assert r.returncode == 0, r.stderr
+    assert (drive / "RPI_PICO_W.uf2").read_bytes() == uf2
+    assert "mpremote cp config.json :" in r.stdout
+
+
+@pytest.mark.parametrize("case", ["cut in a block", "an RP2350 image", "last block missing"])
+def test_picow_refuses_a_bad_uf2_and_writes_nothing(tmp_path, drive, case):
+    make, reason = BAD_UF2[case]
+    image = tmp_path / "RPI_PICO_W.uf2"
+    image.write_bytes(make(uf2_image(bytes(range(256)) * 8)))
+    r = run_flash("--board", "picow", "--image", str(image), "--drive", str(drive))
+    assert r.returncode == 2 and reason in r.stderr
+    assert sorted(os.listdir(drive)) == ["INFO_UF2.TXT"]
+
+
+def test_picow_without_a_drive_says_how(tmp_path, monkeypatch, capsys):
+    image = tmp_path / "RPI_PICO_W.uf2"
+    image.write_bytes(uf2_image(bytes(1024)))
+    monkeypatch.setattr(flash.glob, "glob", lambda pattern: [])  # whatever this host mounts
+    assert flash.main(["--board", "picow", "--image", str(image)]) == 1
+    err = capsys.readouterr().err
+    assert "no RPI-RP2 drive is mounted" in err and "BOOTSEL" in err and str(image) in err
+
+
+def test_picow_refuses_a_directory_that_is_no_rp2_drive(tmp_path):
+    image = tmp_path / "RPI_PICO_W.uf2"
+    image.write_bytes(uf2_image(bytes(1024)))
+    not_drive = tmp_path / "usbstick"
+    not_drive.mkdir()
+    r = run_flash("--board", "picow", "--image", str(image), "--drive", str(not_drive))
+    assert r.returncode == 2 and "not an RPI-RP2 drive (no INFO_UF2.TXT)" in r.stderr
+    assert os.listdir(not_drive) == []
+
+
+def test_picow_default_image_is_make_firmwares(tmp_path):
+    r = procs.run([sys.executable, os.path.join(ROOT, "tools", "flash.py"), "--board", "picow"],
+                  cwd=str(tmp_path), timeout=30)  # fmt: skip
+    assert r.returncode == 2
+    assert "build/firmware/RPI_PICO_W.uf2: no such file (make firmware BOARD=picow" in r.stderr

@@ -1,0 +1,358 @@
+"""Put MicroPython on a board: `make flash BOARD=esp32 PORT=/dev/ttyUSB0 IMAGE=x.bin`, or
+`make flash BOARD=picow` (the .uf2 onto the RPI-RP2 drive). Host-side; never on a board.
+
+ESP32 family: the image is checked here first, then esptool (pinned in requirements-dev.txt)
+runs once: it syncs with the ROM loader, uploads its stub, erases the whole flash
+(`--erase-all`; --keep-fs: only the sectors written, so the filesystem after the image
+survives), writes the image at the chip's offset and verifies it by MD5 (SPI_FLASH_MD5).
+Then `make deploy` puts our firmware and config.json on the fresh MicroPython.
+
+Pico W / Pico: the .uf2 (default build/firmware/RPI_PICO_W.uf2 from `make firmware
+BOARD=picow`) is checked, then copied to the mounted RPI-RP2 drive the RP2040's boot ROM
+shows in BOOTSEL mode; with no drive, it says how to get one.
+
+Bad input loses nothing: an image that is truncated, for another chip or not an image at
+all is refused with the reason before the board is touched (no esptool run, no byte on the
+drive). `--check` only checks. Exit status: 0 done, 1 the board or drive failed (esptool's
+own message above), 2 refused (bad image, missing argument).
+"""
+
+import argparse
+import glob
+import hashlib
+import importlib.util
+import os
+import struct
+import subprocess
+import sys
+
+# board: (esptool --chip, flash offset of MicroPython's image, chip id in its header).
+# The offset is where the second-stage bootloader starts, as MicroPython's download pages
+# give it: 0x1000 on the ESP32 and S2, 0x0 on the later chips.
+ESP_CHIPS = {
+    "esp32": ("esp32", 0x1000, 0), "esp32s2": ("esp32s2", 0x1000, 2),
+    "esp32s3": ("esp32s3", 0x0, 9), "esp32c3": ("esp32c3", 0x0, 5),
+    "esp32c6": ("esp32c6", 0x0, 13),
+}  # fmt: skip
+# The chip id of an ESP image's extended header (esp_image_header_t.chip_id) and its name.
+CHIP_NAMES = {
+    0: "ESP32", 2: "ESP32-S2", 5: "ESP32-C3", 9: "ESP32-S3", 12: "ESP32-C2", 13: "ESP32-C6",
+    16: "ESP32-H2", 18: "ESP32-P4",
+}  # fmt: skip
+UF2_BOARDS = {"picow": "RPI_PICO_W.uf2", "pico": "RPI_PICO.uf2"}
+BOARDS = tuple(ESP_CHIPS) + tuple(UF2_BOARDS)
+
+_ESP_MAGIC = 0xE9
+_CHECKSUM_SEED = 0xEF
+_MAX_SEGMENTS = 16
+# Flash size nibble (high half of header byte 3) -> bytes; 32 MB and up only on later chips.
+_FLASH_SIZES = {n: (1 << 20) << n for n in range(8)}
+_PART_TABLE = 0x8000  # flash address of the partition table (CONFIG_PARTITION_TABLE_OFFSET)
+_PART_TABLE_MAX = 0xC00  # bytes: the table sector less its reserved end
+_PART_MAGIC = b"\xaa\x50"
+_PART_MD5 = b"\xeb\xeb"
+
+# UF2 (the format the RP2040's boot ROM takes on its USB drive): 512-byte blocks.
+_UF2_BLOCK = 512
+_UF2_MAGIC0, _UF2_MAGIC1, _UF2_MAGIC_END = 0x0A324655, 0x9E5D5157, 0x0AB16F30
+_UF2_NOT_MAIN_FLASH, _UF2_FAMILY_PRESENT = 0x1, 0x2000
+RP2040_FAMILY = 0xE48BFF56
+_UF2_FAMILIES = {0xE48BFF59: "RP2350 (Pico 2)", 0x1C5F21B0: "ESP32", 0x68ED2B88: "SAMD21"}
+_RP2040_PAYLOAD = 256  # the boot ROM writes 256-byte pages and ignores other blocks
+_RP2040_FLASH, _RP2040_FLASH_MAX = 0x10000000, 16 << 20  # XIP base, largest QSPI flash
+
+
+class BadImage(ValueError):
+    """The image cannot go on the board; the message says why."""
+
+
+def _size(n):
+    return "%d MB" % (n >> 20) if n >= 1 << 20 and not n & 0xFFFFF else "%d bytes" % n
+
+
+def _esp_image(data, pos, chip_id, what):
+    """Check one ESP image (esp_image_header_t, segments, checksum, SHA-256) at data[pos:];
+    returns (its end in data, flash size from its header)."""
+    if len(data) < pos + 24:
+        raise BadImage("truncated: the file ends inside the %s's header" % what)
+    magic, nseg, mode, size_freq = data[pos : pos + 4]
+    if magic != _ESP_MAGIC:
+        raise BadImage(
+            "not an ESP image: the %s at file offset 0x%x starts with 0x%02x, not 0x%02x"
+            % (what, pos, magic, _ESP_MAGIC)
+        )
+    img_chip = struct.unpack_from("<H", data, pos + 12)[0]
+    if img_chip != chip_id:
+        raise BadImage(
+            "the %s is for %s (chip id %d), not %s: take the image made for this board"
+            % (what, CHIP_NAMES.get(img_chip, "an unknown chip"), img_chip, CHIP_NAMES[chip_id])
+        )
+    hashed = data[pos + 23]
+    if not 1 <= nseg <= _MAX_SEGMENTS or mode > 5 or size_freq >> 4 > 7 or hashed > 1:
+        raise BadImage("not an ESP image: the %s's header is not valid" % what)
+    p, csum = pos + 24, _CHECKSUM_SEED
+    for i in range(nseg):
+        if len(data) < p + 8:
+            raise BadImage("truncated: the file ends inside the %s's segment %d" % (what, i))
+        n = struct.unpack_from("<I", data, p + 4)[0]
+        p += 8
+        if len(data) < p + n:
+            raise BadImage(
+                "truncated: the %s's segment %d needs bytes up to file offset 0x%x, the file "
+                "ends at 0x%x" % (what, i, p + n, len(data))
+            )
+        for b in data[p : p + n]:
+            csum ^= b
+        p += n
+    p += 15 - p % 16  # padding: the checksum is the last byte of a 16-byte unit
+    if len(data) < p + 1 + 32 * hashed:
+        raise BadImage("truncated: the file ends before the %s's checksum" % what)
+    if data[p] != csum:
+        raise BadImage("corrupt: the %s's checksum does not match its data" % what)
+    p += 1
+    if hashed:
+        if hashlib.sha256(data[pos:p]).digest() != data[p : p + 32]:
+            raise BadImage("corrupt: the %s's SHA-256 does not match its data" % what)
+        p += 32
+    return p, _FLASH_SIZES[size_freq >> 4]
+
+
+def _partitions(data, pos):
+    """The partition table at data[pos:] as [(label, type, subtype, offset, size)]."""
+    table, end = [], pos + _PART_TABLE_MAX
+    if len(data) < pos + 32:
+        raise BadImage("truncated: the file ends before the partition table")
+    for p in range(pos, end, 32):
+        entry = data[p : p + 32]
+        if entry[:2] == _PART_MAGIC:
+            kind, sub, off, size = struct.unpack_from("<BBII", entry, 2)
+            label = entry[12:28].rstrip(b"\0").decode("ascii", "replace")
+            table.append((label, kind, sub, off, size))
+        elif entry[:2] == _PART_MD5:  # the MD5 of the entries before it
+            if hashlib.md5(data[pos:p]).digest() != entry[16:32]:
+                raise BadImage("corrupt: the partition table's MD5 does not match")
+        elif entry == b"\xff" * 32 and table:
+            return table
+        else:
+            break
+    raise BadImage(
+        "no partition table at 0x%x: not a whole MicroPython image (an application-only "
+        ".bin?); take the board's firmware .bin from MicroPython's download page" % _PART_TABLE
+    )
+
+
+def check_esp_image(data, board):
+    """Refuse (BadImage) what cannot be MicroPython's merged image for `board`; returns what
+    it found: {"chip", "offset", "flash_size", "app": (offset, bytes)}."""
+    esptool_chip, offset, chip_id = ESP_CHIPS[board]
+    if data[:4] == struct.pack("<I", _UF2_MAGIC0):
+        raise BadImage("this is a UF2 file (a Pico's image), not an ESP .bin")
+    if data[:4] == b"\x7fELF":
+        raise BadImage("this is an ELF file; give the .bin made from it")
+    _, flash_size = _esp_image(data, 0, chip_id, "bootloader")
+    table = _partitions(data, _PART_TABLE - offset)
+    for label, _, _, off, size in table:
+        if off + size > flash_size:
+            raise BadImage(
+                "does not fit: partition %r ends at 0x%x, beyond the %s of flash the image "
+                "is built for" % (label, off + size, _size(flash_size))
+            )
+    if offset + len(data) > flash_size:
+        raise BadImage(
+            "does not fit: %s at 0x%x ends beyond the %s of flash the image is built for"
+            % (_size(len(data)), offset, _size(flash_size))
+        )
+    apps = [t for t in table if t[1] == 0]  # type 0: app; factory (0) first, else ota_0
+    apps.sort(key=lambda t: t[2])
+    if not apps:
+        raise BadImage("not a MicroPython image: its partition table has no app partition")
+    label, _, _, app_off, app_size = apps[0]
+    if len(data) <= app_off - offset:
+        raise BadImage(
+            "truncated: the file ends at 0x%x, before the application at 0x%x"
+            % (offset + len(data), app_off)
+        )
+    end, _ = _esp_image(data, app_off - offset, chip_id, "application")
+    if end - (app_off - offset) > app_size:
+        raise BadImage("does not fit: the application is larger than its partition %r" % label)
+    return {"chip": esptool_chip, "offset": offset, "flash_size": flash_size,
+            "app": (app_off, end - (app_off - offset))}  # fmt: skip
+
+
+def check_uf2(data):
+    """Refuse (BadImage) what is not a whole UF2 for the RP2040; returns
+    {"blocks", "start", "end"} (flash addresses)."""
+    if len(data) >= 8 and struct.unpack_from("<II", data) != (_UF2_MAGIC0, _UF2_MAGIC1):
+        kind = " (an ESP .bin?)" if data[0] == _ESP_MAGIC else ""
+        raise BadImage("not a UF2 file%s: it does not start with UF2's magic numbers" % kind)
+    if not data or len(data) % _UF2_BLOCK:
+        raise BadImage(
+            "not a whole UF2: %d bytes is not a multiple of %d-byte blocks (truncated?)"
+            % (len(data), _UF2_BLOCK)
+        )
+    count = len(data) // _UF2_BLOCK
+    addrs = set()
+    for i in range(count):
+        p = i * _UF2_BLOCK
+        m0, m1, flags, addr, size, seq, total, family = struct.unpack_from("<8I", data, p)
+        (m_end,) = struct.unpack_from("<I", data, p + 508)
+        if (m0, m1, m_end) != (_UF2_MAGIC0, _UF2_MAGIC1, _UF2_MAGIC_END):
+            raise BadImage("not a UF2 file: block %d lacks the UF2 magic numbers" % i)
+        if flags & _UF2_NOT_MAIN_FLASH:
+            continue
+        if not flags & _UF2_FAMILY_PRESENT or family != RP2040_FAMILY:
+            name = _UF2_FAMILIES.get(family, "another chip")
+            name = name if flags & _UF2_FAMILY_PRESENT else "no family id"
+            raise BadImage(
+                "the UF2 is for %s (family id 0x%08x), not the RP2040 (0x%08x): its boot ROM "
+                "would ignore it" % (name, family, RP2040_FAMILY)
+            )
+        if seq != i or total != count:
+            raise BadImage(
+                "not a whole UF2: block %d says it is %d of %d, the file holds %d blocks "
+                "(truncated or spliced?)" % (i, seq, total, count)
+            )
+        if size != _RP2040_PAYLOAD or addr % _RP2040_PAYLOAD:
+            raise BadImage(
+                "not an RP2040 UF2: block %d carries %d bytes at 0x%x" % (i, size, addr)
+            )
+        if not _RP2040_FLASH <= addr < _RP2040_FLASH + _RP2040_FLASH_MAX:
+            raise BadImage(
+                "not an RP2040 UF2: block %d targets 0x%08x, outside its flash" % (i, addr)
+            )
+        if addr in addrs:
+            raise BadImage("corrupt UF2: two blocks write 0x%08x" % addr)
+        addrs.add(addr)
+    if not addrs:
+        raise BadImage("the UF2 holds no block for the RP2040's flash")
+    return {"blocks": count, "start": min(addrs), "end": max(addrs) + _RP2040_PAYLOAD}
+
+
+def find_drive(drive=None):
+    """The RPI-RP2 drive: `drive` if given (it must hold the boot ROM's INFO_UF2.TXT), else
+    the one mounted under /media/USER or /run/media/USER; None if there is none."""
+    found = [drive] if drive else glob.glob("/media/*/RPI-RP2") + glob.glob("/run/media/*/RPI-RP2")
+    found += [] if drive else glob.glob("/media/RPI-RP2")
+    for d in found:
+        if os.path.isfile(os.path.join(d, "INFO_UF2.TXT")):
+            return d
+    if drive:
+        raise BadImage(
+            "%s is not an RPI-RP2 drive (no INFO_UF2.TXT): is the board in BOOTSEL mode?" % drive
+        )
+    return None
+
+
+_HOW_BOOTSEL = """\
+flash: no RPI-RP2 drive is mounted. To get one:
+  1. unplug the Pico W; hold its BOOTSEL button while plugging it in, then let go
+     (a board already running MicroPython: .venv/bin/mpremote connect PORT bootloader);
+  2. the RP2040's boot ROM shows a USB drive named RPI-RP2; mount it if your desktop
+     does not (it then is /media/$USER/RPI-RP2);
+  3. again: make flash BOARD={board} [DRIVE=/path/to/RPI-RP2]
+  (by hand: copy {image} onto the drive; the board restarts when the copy ends)."""
+
+
+def flash_uf2(board, image, drive=None):
+    with open(image, "rb") as f:
+        data = f.read()
+    info = check_uf2(data)
+    print("flash: %s: a whole RP2040 UF2, %d blocks, flash 0x%08x-0x%08x"
+          % (image, info["blocks"], info["start"], info["end"]))  # fmt: skip
+    where = find_drive(drive)
+    if where is None:
+        print(_HOW_BOOTSEL.format(board=board, image=image), file=sys.stderr)
+        return 1
+    dest = os.path.join(where, os.path.basename(image))
+    # One write, then fsync: the boot ROM writes each block to flash as it arrives and
+    # restarts the board after the last one, whatever the file is called.
+    try:
+        with open(dest, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        print("flash: copying to %s failed (%s): BOOTSEL again, then flash again" % (where, e),
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print("flash: copied to %s; the board restarts into MicroPython." % dest)
+    print("flash: next, its configuration: .venv/bin/mpremote cp config.json :  (an image")
+    print("       without our firmware frozen in: make deploy PORT=/dev/ttyACM0 BOARD=%s)" % board)
+    return 0
+
+
+def esptool_args(board, image, port, baud=460800, reset=True, keep_fs=False):
+    """esptool's command line: one session that erases, writes and verifies."""
+    chip, offset, _ = ESP_CHIPS[board]
+    args = [sys.executable, "-m", "esptool", "--chip", chip, "--port", port, "--baud", str(baud)]
+    if not reset:  # no DTR/RTS wiring to EN and IO0: the user puts the chip in its loader
+        args += ["--before", "no-reset", "--after", "no-reset"]
+    args += ["write-flash"] + ([] if keep_fs else ["--erase-all"]) + ["0x%x" % offset, image]
+    return args
+
+
+def flash_esp(board, image, port, baud=460800, reset=True, keep_fs=False):
+    with open(image, "rb") as f:
+        data = f.read()
+    info = check_esp_image(data, board)
+    app_off, app_len = info["app"]
+    print("flash: %s: an %s image, %s, for %s of flash; application %s at 0x%x"
+          % (image, CHIP_NAMES[ESP_CHIPS[board][2]], _size(len(data)), _size(info["flash_size"]),
+             _size(app_len), app_off))  # fmt: skip
+    if not port:
+        raise BadImage("no serial port: make flash PORT=/dev/ttyUSB0 BOARD=%s IMAGE=..." % board)
+    if importlib.util.find_spec("esptool") is None:
+        print("flash: esptool is not installed here: make setup", file=sys.stderr)
+        return 1
+    args = esptool_args(board, image, port, baud, reset, keep_fs)
+    print("flash: " + " ".join(args[1:]), flush=True)
+    rc = subprocess.call(args)
+    if rc:
+        print("flash: esptool failed (status %d); the board may hold a partial image: "
+              "flash again" % rc, file=sys.stderr)  # fmt: skip
+        return 1
+    print("flash: done. Next, our firmware and config.json: make deploy PORT=%s BOARD=%s"
+          % (port, board))  # fmt: skip
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--board", choices=BOARDS, required=True)
+    ap.add_argument("--image", help="ESP: MicroPython's .bin; Pico: the .uf2 "
+                    "(default build/firmware/RPI_PICO_W.uf2 or RPI_PICO.uf2)")  # fmt: skip
+    ap.add_argument("--port", help="ESP: the serial port (/dev/ttyUSB0)")
+    ap.add_argument("--baud", type=int, default=460800, help="ESP: write speed (esptool)")
+    ap.add_argument("--no-reset", action="store_true", help="ESP: no DTR/RTS reset into the "
+                    "loader (hold BOOT, press EN yourself), none after")  # fmt: skip
+    ap.add_argument("--keep-fs", action="store_true", help="ESP: erase only what is written; "
+                    "the filesystem after the image stays")  # fmt: skip
+    ap.add_argument("--drive", help="Pico: the mounted RPI-RP2 drive (default: found)")
+    ap.add_argument("--check", action="store_true", help="check the image only")
+    a = ap.parse_args(argv)
+    image = a.image
+    if image is None and a.board in UF2_BOARDS:
+        image = os.path.join("build", "firmware", UF2_BOARDS[a.board])
+    try:
+        if image is None:
+            raise BadImage("no image: make flash BOARD=%s PORT=... IMAGE=<MicroPython .bin "
+                           "for this chip>" % a.board)  # fmt: skip
+        if not os.path.isfile(image):
+            hint = "" if a.image else " (make firmware BOARD=%s builds it)" % a.board
+            raise BadImage("%s: no such file%s" % (image, hint))
+        if a.check:
+            with open(image, "rb") as f:
+                data = f.read()
+            info = check_uf2(data) if a.board in UF2_BOARDS else check_esp_image(data, a.board)
+            print("flash: %s: fit for %s: %s" % (image, a.board, info))
+            return 0
+        if a.board in UF2_BOARDS:
+            return flash_uf2(a.board, image, a.drive)
+        return flash_esp(a.board, image, a.port, a.baud, not a.no_reset, a.keep_fs)
+    except BadImage as e:
+        print("flash: refused, nothing written to the board: %s" % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
