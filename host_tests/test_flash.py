@@ -1,5 +1,6 @@
-"""`make flash` (tools/flash.py): the image checks, the UF2 copy onto a directory standing in
-for the RPI-RP2 drive.
+"""`make flash` (tools/flash.py): the image checks, the ESP32 path end to end through esptool
+against the ROM loader's stand-in on a pty (tools/esp_rom_standin.py), the UF2 copy onto a
+directory standing in for the RPI-RP2 drive.
 
 The images are made here, to the formats' specifications (ESP-IDF's esp_image_header_t and
 partition table, Microsoft's UF2), and esptool's own parser must accept the ESP ones: the
@@ -7,16 +8,21 @@ checks are tested against images that a real tool takes, not against our own rea
 """
 
 import hashlib
+import json
 import os
 import random
 import struct
+import subprocess
 import sys
+import time
 
 import flash
 import procs
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STANDIN = os.path.join(ROOT, "tools", "esp_rom_standin.py")
+ESP32_S2_MAGIC = 0x000007C6  # what an ESP32-S2 answers at the chip-detect register
 
 
 def esp_image(segments, chip_id=0, size_nibble=2, entry=0x40080400):
@@ -138,11 +144,143 @@ def test_an_esp32_image_is_refused_for_the_c3():
         flash.check_esp_image(merged_image(), "esp32c3")
 
 
-# -- the command line
+# -- the ESP32 path end to end: tools/flash.py -> esptool -> the stand-in on a pty
+
+
+@pytest.fixture
+def standin(tmp_path):
+    """start(magic=..., fill=...) -> the stand-in's (port, flash file, log file)."""
+    started = []
+
+    def start(magic=None, fill=b"\x00"):
+        n = len(started)
+        port, flash_file, log = (
+            str(tmp_path / ("%s%d" % (w, n))) for w in ("esp", "flash", "log")
+        )
+        with open(flash_file, "wb") as f:  # an old firmware's bytes: the erase must show
+            f.write(fill * (4 << 20))
+        args = [sys.executable, STANDIN, "--link", port, "--flash", flash_file, "--log", log]
+        args += ["--magic", hex(magic)] if magic else []
+        p = procs.popen(args, stdout=subprocess.DEVNULL)
+        started.append(p)
+        for _ in range(500):
+            if os.path.exists(port) or p.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert os.path.exists(port), "the stand-in did not make its pty"
+        return port, flash_file, log
+
+    yield start
+    for p in started:
+        procs.stop(p)
 
 
 def run_flash(*args):
     return procs.run([sys.executable, os.path.join(ROOT, "tools", "flash.py"), *args], timeout=60)
+
+
+def requests(log):
+    with open(log) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_esp32_flashed_end_to_end_erased_written_verified(standin, tmp_path):
+    img = merged_image()
+    image = tmp_path / "ESP32_GENERIC.bin"
+    image.write_bytes(img)
+    port, flash_file, log = standin()
+    r = run_flash("--board", "esp32", "--image", str(image), "--port", port, "--no-reset")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "make deploy PORT=%s BOARD=esp32" % port in r.stdout
+    with open(flash_file, "rb") as f:
+        got = f.read()
+    assert got[0x1000 : 0x1000 + len(img)] == img  # the image, at the ESP32's offset
+    assert got[:0x1000] == b"\xff" * 0x1000  # and all the rest erased (--erase-all)
+    assert got[0x1000 + len(img) :] == b"\xff" * (len(got) - 0x1000 - len(img))
+    ops = requests(log)
+    names = [o["op"] for o in ops]
+    # The order esptool must keep: the ROM synced and asked the chip, the stub started,
+    # the whole flash erased, the image written at 0x1000, its MD5 checked.
+    seq = ["SYNC", "READ_REG", "MEM_END", "ERASE_FLASH", "FLASH_DEFL_BEGIN", "SPI_FLASH_MD5"]
+    at = [names.index(n) for n in seq]
+    assert at == sorted(at), names
+    magic = [o for o in ops if o["op"] == "READ_REG" and o["addr"] == 0x40001000]
+    assert magic and not magic[0]["stub"]
+    begin = next(o for o in ops if o["op"] == "FLASH_DEFL_BEGIN")
+    assert (begin["offset"], begin["size"], begin["stub"]) == (0x1000, len(img), True)
+    md5 = next(o for o in ops if o["op"] == "SPI_FLASH_MD5")
+    assert (md5["addr"], md5["size"]) == (0x1000, len(img))
+    assert md5["md5"] == hashlib.md5(img).hexdigest()
+    assert not [o for o in ops if "refused" in o and o["op"] != "GET_SECURITY_INFO"], ops
+
+
+def test_the_rom_loaders_own_dialect_without_the_stub(standin, tmp_path):
+    # esptool --no-stub talks to the ROM itself: uncompressed FLASH_BEGIN/DATA/END in 1 KB
+    # blocks, 4 status bytes, the MD5 as hex text; no ERASE_FLASH (the ROM has none), so
+    # FLASH_BEGIN erases the sectors it will write.
+    img = merged_image(seed=4)
+    image = tmp_path / "fw.bin"
+    image.write_bytes(img)
+    port, flash_file, log = standin()
+    args = [sys.executable, "-m", "esptool", "--chip", "esp32", "--port", port, "--no-stub"]
+    args += ["--before", "no-reset", "--after", "no-reset", "write-flash", "0x1000", str(image)]
+    r = procs.run(args, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(flash_file, "rb") as f:
+        got = f.read()
+    assert got[0x1000 : 0x1000 + len(img)] == img
+    assert got[:0x1000] == bytes(0x1000)  # not written, not erased: the old bytes
+    ops = requests(log)
+    assert not any(o["stub"] for o in ops)
+    blocks = [o for o in ops if o["op"] == "FLASH_DATA"]
+    assert len(blocks) == -(-len(img) // 0x400) and blocks[0]["at"] == 0x1000
+    md5 = next(o for o in ops if o["op"] == "SPI_FLASH_MD5")
+    assert (md5["addr"], md5["size"], md5["md5"]) == (
+        0x1000,
+        len(img),
+        hashlib.md5(img).hexdigest(),
+    )
+
+
+def test_keep_fs_leaves_the_filesystem_alone(standin, tmp_path):
+    img = merged_image(seed=2)
+    image = tmp_path / "fw.bin"
+    image.write_bytes(img)
+    port, flash_file, log = standin(fill=b"\x5a")
+    r = run_flash("--board", "esp32", "--image", str(image), "--port", port, "--no-reset",
+                  "--keep-fs")  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(flash_file, "rb") as f:
+        got = f.read()
+    assert got[0x1000 : 0x1000 + len(img)] == img
+    assert got[0x200000:] == b"\x5a" * 0x200000  # vfs: the token and outbox stay
+    assert "ERASE_FLASH" not in [o["op"] for o in requests(log)]
+
+
+@pytest.mark.parametrize("case", ["cut in the application", "an ESP32-S3 image", "a UF2 file"])
+def test_a_bad_image_never_reaches_the_board(standin, tmp_path, case):
+    make, reason = BAD_ESP[case]
+    image = tmp_path / "bad.bin"
+    image.write_bytes(make(merged_image()))
+    port, flash_file, log = standin()
+    r = run_flash("--board", "esp32", "--image", str(image), "--port", port, "--no-reset")
+    assert r.returncode == 2
+    assert "refused, nothing written to the board: " in r.stderr and reason in r.stderr
+    assert "esptool" not in r.stdout  # not even run: the stand-in heard nothing
+    assert not os.path.exists(log) or requests(log) == []
+    with open(flash_file, "rb") as f:
+        assert f.read() == bytes(4 << 20)
+
+
+def test_another_chip_on_the_port_stops_esptool_before_it_writes(standin, tmp_path):
+    image = tmp_path / "fw.bin"
+    image.write_bytes(merged_image())
+    port, flash_file, log = standin(magic=ESP32_S2_MAGIC)
+    r = run_flash("--board", "esp32", "--image", str(image), "--port", port, "--no-reset")
+    assert r.returncode == 1
+    assert "This chip is ESP32-S2, not ESP32" in r.stdout + r.stderr
+    names = [o["op"] for o in requests(log)]
+    assert "SYNC" in names and not {"FLASH_BEGIN", "FLASH_DEFL_BEGIN", "ERASE_FLASH"} & set(names)
 
 
 def test_no_port_or_no_image_is_a_usage_error(tmp_path):
