@@ -292,6 +292,21 @@ def test_no_port_or_no_image_is_a_usage_error(tmp_path):
     assert r.returncode == 2 and "no image" in r.stderr
 
 
+def test_check_only_checks(tmp_path, drive):
+    image = tmp_path / "fw.bin"
+    img = merged_image()
+    image.write_bytes(img)
+    r = run_flash("--board", "esp32", "--image", str(image), "--port", "/dev/null", "--check")
+    assert r.returncode == 0
+    assert "an ESP32 image, %d bytes at 0x1000, for 4 MB" % len(img) in r.stdout
+    assert "esptool" not in r.stdout
+    uf2 = tmp_path / "RPI_PICO_W.uf2"
+    uf2.write_bytes(uf2_image(bytes(1024)))
+    r = run_flash("--board", "picow", "--image", str(uf2), "--drive", str(drive), "--check")
+    assert r.returncode == 0 and "a whole RP2040 UF2, 4 blocks" in r.stdout
+    assert os.listdir(drive) == ["INFO_UF2.TXT"]
+
+
 # -- UF2 for the Pico W
 
 

@@ -228,6 +228,18 @@ def check_uf2(data):
     return {"blocks": count, "start": min(addrs), "end": max(addrs) + _RP2040_PAYLOAD}
 
 
+def checked(board, image, data):
+    """The image's check (BadImage if it fails), as one line for the user."""
+    if board in UF2_BOARDS:
+        u = check_uf2(data)
+        return "flash: %s: a whole RP2040 UF2, %d blocks, flash 0x%08x-0x%08x" % (
+            image, u["blocks"], u["start"], u["end"])  # fmt: skip
+    e = check_esp_image(data, board)
+    return "flash: %s: an %s image, %s at 0x%x, for %s of flash; application %s at 0x%x" % (
+        image, CHIP_NAMES[ESP_CHIPS[board][2]], _size(len(data)), e["offset"],
+        _size(e["flash_size"]), _size(e["app"][1]), e["app"][0])  # fmt: skip
+
+
 def find_drive(drive=None):
     """The RPI-RP2 drive: `drive` if given (it must hold the boot ROM's INFO_UF2.TXT), else
     the one mounted under /media/USER or /run/media/USER; None if there is none."""
@@ -245,7 +257,7 @@ def find_drive(drive=None):
 
 _HOW_BOOTSEL = """\
 flash: no RPI-RP2 drive is mounted. To get one:
-  1. unplug the Pico W; hold its BOOTSEL button while plugging it in, then let go
+  1. unplug the board; hold its BOOTSEL button while plugging it in, then let go
      (a board already running MicroPython: .venv/bin/mpremote connect PORT bootloader);
   2. the RP2040's boot ROM shows a USB drive named RPI-RP2; mount it if your desktop
      does not (it then is /media/$USER/RPI-RP2);
@@ -256,9 +268,7 @@ flash: no RPI-RP2 drive is mounted. To get one:
 def flash_uf2(board, image, drive=None):
     with open(image, "rb") as f:
         data = f.read()
-    info = check_uf2(data)
-    print("flash: %s: a whole RP2040 UF2, %d blocks, flash 0x%08x-0x%08x"
-          % (image, info["blocks"], info["start"], info["end"]))  # fmt: skip
+    print(checked(board, image, data))
     where = find_drive(drive)
     if where is None:
         print(_HOW_BOOTSEL.format(board=board, image=image), file=sys.stderr)
@@ -294,11 +304,7 @@ def esptool_args(board, image, port, baud=460800, reset=True, keep_fs=False):
 def flash_esp(board, image, port, baud=460800, reset=True, keep_fs=False):
     with open(image, "rb") as f:
         data = f.read()
-    info = check_esp_image(data, board)
-    app_off, app_len = info["app"]
-    print("flash: %s: an %s image, %s, for %s of flash; application %s at 0x%x"
-          % (image, CHIP_NAMES[ESP_CHIPS[board][2]], _size(len(data)), _size(info["flash_size"]),
-             _size(app_len), app_off))  # fmt: skip
+    print(checked(board, image, data))
     if not port:
         raise BadImage("no serial port: make flash PORT=/dev/ttyUSB0 BOARD=%s IMAGE=..." % board)
     if importlib.util.find_spec("esptool") is None:
@@ -343,8 +349,7 @@ def main(argv=None):
         if a.check:
             with open(image, "rb") as f:
                 data = f.read()
-            info = check_uf2(data) if a.board in UF2_BOARDS else check_esp_image(data, a.board)
-            print("flash: %s: fit for %s: %s" % (image, a.board, info))
+            print(checked(a.board, image, data))
             return 0
         if a.board in UF2_BOARDS:
             return flash_uf2(a.board, image, a.drive)
