@@ -19,6 +19,7 @@ import time
 import flash
 import procs
 import pytest
+import targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STANDIN = os.path.join(ROOT, "tools", "esp_rom_standin.py")
@@ -55,8 +56,8 @@ def partition_table(parts=PARTS):
     return t + b"\xff" * (0xC00 - len(t))
 
 
-def merged_image(chip_id=0, base=0x1000, size_nibble=2, app_bytes=48 * 1024, seed=1):
-    """A whole MicroPython-style .bin, to be written at `base`: bootloader, table, app."""
+def esp_parts(chip_id=0, size_nibble=2, app_bytes=48 * 1024, seed=1):
+    """A bootloader, a partition table and an application, as an ESP-IDF build leaves them."""
     rnd = random.Random(seed)
     blob = lambda n: rnd.randbytes(n)  # noqa: E731 - incompressible, as code is
     boot = esp_image([(0x3FFF0030, blob(64)), (0x40078000, blob(1500))], chip_id, size_nibble)
@@ -64,7 +65,14 @@ def merged_image(chip_id=0, base=0x1000, size_nibble=2, app_bytes=48 * 1024, see
         [(0x3F400020, blob(app_bytes // 2)), (0x3FFB0000, blob(300)),
          (0x400D0020, blob(app_bytes // 2))], chip_id, size_nibble, 0x400D1000,
     )  # fmt: skip
-    img = boot.ljust(0x8000 - base, b"\xff") + partition_table()
+    return boot, partition_table(), app
+
+
+def merged_image(chip_id=0, base=0x1000, size_nibble=2, app_bytes=48 * 1024, seed=1):
+    """A whole MicroPython-style .bin, to be written at `base`: bootloader, table, app, the
+    gaps 0xFF (as esptool merge-bin makes it: a test below compares)."""
+    boot, table, app = esp_parts(chip_id, size_nibble, app_bytes, seed)
+    img = boot.ljust(0x8000 - base, b"\xff") + table
     return img.ljust(0x10000 - base, b"\xff") + app
 
 
@@ -84,6 +92,25 @@ def test_a_built_image_is_one_esptool_reads_and_the_check_takes():
     assert info["app"] == (0x10000, len(img) - 0xF000)
     c3 = merged_image(chip_id=5, base=0)
     assert flash.check_esp_image(c3, "esp32c3")["offset"] == 0
+
+
+def test_the_merged_layout_is_esptool_merge_bins(tmp_path):
+    # How MicroPython's ESP32 .bin is made: the three parts merged at their flash addresses.
+    names = []
+    for addr, part in zip((0x1000, 0x8000, 0x10000), esp_parts(), strict=True):
+        names += ["0x%x" % addr, str(tmp_path / ("%x.bin" % addr))]
+        (tmp_path / ("%x.bin" % addr)).write_bytes(part)
+    esptool = [sys.executable, "-m", "esptool", "--chip", "esp32", "merge-bin"]
+    out = tmp_path / "merged.bin"
+    r = procs.run(esptool + ["-o", str(out), "--target-offset", "0x1000"] + names, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert out.read_bytes() == merged_image()
+    # esptool's UF2 of it (for the ESP32's own UF2 loader) is a UF2, but not for an RP2040.
+    r = procs.run(esptool + ["-o", str(tmp_path / "esp.uf2"), "--format", "uf2"] + names,
+                  timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    with pytest.raises(flash.BadImage, match=r"is for ESP32 \(family id 0x1c5f21b0\), not the RP"):
+        flash.check_uf2((tmp_path / "esp.uf2").read_bytes())
 
 
 def _corrupt_app_byte(img):
@@ -374,6 +401,22 @@ def test_picow_copies_the_uf2_to_the_drive(tmp_path, drive):
     assert r.returncode == 0, r.stderr
     assert (drive / "RPI_PICO_W.uf2").read_bytes() == uf2
     assert "mpremote cp config.json :" in r.stdout
+
+
+def test_micropythons_own_rp2_uf2_is_taken_and_a_cut_one_refused(tmp_path, drive):
+    # The pico-sdk's own UF2 of the rp2 port that `make targets` builds (RPI_PICO, our
+    # firmware frozen in): a real image, not one made by this file.
+    real = targets.need("build-rp2-pico/firmware.uf2")
+    with open(real, "rb") as f:
+        uf2 = f.read()
+    info = flash.check_uf2(uf2)
+    assert info["start"] == 0x10000000 and info["blocks"] == len(uf2) // 512
+    cut = len(uf2) // 1024 * 512  # half of it, on a block boundary
+    with pytest.raises(flash.BadImage, match="the file holds %d blocks" % (cut // 512)):
+        flash.check_uf2(uf2[:cut])
+    r = run_flash("--board", "pico", "--image", real, "--drive", str(drive))
+    assert r.returncode == 0, r.stderr
+    assert (drive / "firmware.uf2").read_bytes() == uf2
 
 
 @pytest.mark.parametrize("case", ["cut in a block", "an RP2350 image", "last block missing"])
