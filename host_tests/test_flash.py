@@ -347,6 +347,23 @@ def uf2_image(payload, family=0xE48BFF56, base=0x10000000):
     return out
 
 
+def pico_flash(board="pico_w", program="MicroPython", frozen=("app", "coap"), size=4096):
+    """An RP2040 flash image with the pico-sdk's binary info (pico/binary_info/structure.h):
+    the header in the 256 bytes after boot2, a table of pointers to ID_AND_STRING entries."""
+    flash_ = bytearray(size)
+    base, strings, entries, table = 0x10000000, 0x800, 0x600, 0x400
+    items = [(0x5052, 0xB63CFFBB, board), (0x5052, 0x02031C86, program)]
+    items += [(0x504D, 0x4A99D719, name) for name in frozen]
+    for i, (tag, key, text) in enumerate(items):
+        struct.pack_into("<I", flash_, table + 4 * i, base + entries + 12 * i)
+        struct.pack_into("<HHII", flash_, entries + 12 * i, 6, tag, key, base + strings)
+        flash_[strings : strings + len(text) + 1] = text.encode() + b"\0"
+        strings += len(text) + 1
+    end = base + table + 4 * len(items)
+    struct.pack_into("<5I", flash_, 0x1D4, 0x7188EBF2, base + table, end, 0, 0xE71AA390)
+    return bytes(flash_)
+
+
 def _uf2_mutate(offset, value):
     def mutate(u):
         b = bytearray(u)
@@ -394,13 +411,40 @@ def drive(tmp_path):
 
 
 def test_picow_copies_the_uf2_to_the_drive(tmp_path, drive):
-    uf2 = uf2_image(random.Random(3).randbytes(5000))
+    uf2 = uf2_image(pico_flash() + random.Random(3).randbytes(5000))
     image = tmp_path / "RPI_PICO_W.uf2"
     image.write_bytes(uf2)
     r = run_flash("--board", "picow", "--image", str(image), "--drive", str(drive))
     assert r.returncode == 0, r.stderr
     assert (drive / "RPI_PICO_W.uf2").read_bytes() == uf2
-    assert "mpremote cp config.json :" in r.stdout
+    assert "MicroPython for pico_w, our firmware frozen in" in r.stdout
+    assert "next, its configuration: .venv/bin/mpremote cp config.json :" in r.stdout
+
+
+def test_a_plain_micropython_uf2_is_followed_by_make_deploy(tmp_path, drive):
+    image = tmp_path / "RPI_PICO_W-v1.28.0.uf2"
+    image.write_bytes(uf2_image(pico_flash(frozen=("asyncio",))))
+    r = run_flash("--board", "picow", "--image", str(image), "--drive", str(drive))
+    assert r.returncode == 0, r.stderr
+    assert "make deploy PORT=/dev/ttyACM0 BOARD=picow" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "board, flash_, reason",
+    [
+        ("picow", pico_flash(board="pico"), "built for the pico-sdk board 'pico', not 'pico_w'"),
+        ("pico", pico_flash(), "built for the pico-sdk board 'pico_w', not 'pico' (BOARD=pico)"),
+        ("picow", pico_flash(program="CircuitPython"), "the UF2 is 'CircuitPython', not Micro"),
+    ],
+)
+def test_a_uf2_for_the_other_pico_or_not_micropython_is_refused(
+    tmp_path, drive, board, flash_, reason
+):
+    image = tmp_path / "x.uf2"
+    image.write_bytes(uf2_image(flash_))
+    r = run_flash("--board", board, "--image", str(image), "--drive", str(drive))
+    assert r.returncode == 2 and reason in r.stderr
+    assert os.listdir(drive) == ["INFO_UF2.TXT"]
 
 
 def test_micropythons_own_rp2_uf2_is_taken_and_a_cut_one_refused(tmp_path, drive):
@@ -409,8 +453,12 @@ def test_micropythons_own_rp2_uf2_is_taken_and_a_cut_one_refused(tmp_path, drive
     real = targets.need("build-rp2-pico/firmware.uf2")
     with open(real, "rb") as f:
         uf2 = f.read()
-    info = flash.check_uf2(uf2)
+    info = flash.check_uf2(uf2, "pico")
     assert info["start"] == 0x10000000 and info["blocks"] == len(uf2) // 512
+    assert (info["program"], info["board"]) == ("MicroPython", "pico")
+    assert {"app", "coap", "thethings", "boards"} <= set(info["frozen"])
+    with pytest.raises(flash.BadImage, match="'pico', not 'pico_w'"):
+        flash.check_uf2(uf2, "picow")  # no radio in it
     cut = len(uf2) // 1024 * 512  # half of it, on a block boundary
     with pytest.raises(flash.BadImage, match="the file holds %d blocks" % (cut // 512)):
         flash.check_uf2(uf2[:cut])

@@ -60,6 +60,14 @@ RP2040_FAMILY = 0xE48BFF56
 _UF2_FAMILIES = {0xE48BFF59: "RP2350 (Pico 2)", 0x1C5F21B0: "ESP32", 0x68ED2B88: "SAMD21"}
 _RP2040_PAYLOAD = 256  # the boot ROM writes 256-byte pages and ignores other blocks
 _RP2040_FLASH, _RP2040_FLASH_MAX = 0x10000000, 16 << 20  # XIP base, largest QSPI flash
+# pico-sdk binary info (pico/binary_info/defs.h, structure.h): what the image says it is.
+_BI_MARKER_START, _BI_MARKER_END = 0x7188EBF2, 0xE71AA390
+_BI_TYPE_ID_AND_STRING = 6
+_BI_RP, _BI_MP = 0x5052, 0x504D  # tags: 'R','P' (Raspberry Pi), 'M','P' (MicroPython)
+_BI_KEYS = {(_BI_RP, 0xB63CFFBB): "board", (_BI_RP, 0x02031C86): "program",
+            (_BI_RP, 0x11A9BC3A): "version"}  # fmt: skip
+_BI_MP_FROZEN = (_BI_MP, 0x4A99D719)
+_SDK_BOARDS = {"picow": "pico_w", "pico": "pico"}  # our BOARD -> PICO_BOARD of its image
 
 
 class BadImage(ValueError):
@@ -179,9 +187,57 @@ def check_esp_image(data, board):
             "app": (app_off, end - (app_off - offset))}  # fmt: skip
 
 
-def check_uf2(data):
-    """Refuse (BadImage) what is not a whole UF2 for the RP2040; returns
-    {"blocks", "start", "end"} (flash addresses)."""
+def _binary_info(pages):
+    """The pico-sdk's binary info of an RP2040 image ({flash address: 256-byte page}), as
+    {"board", "program", "version", "frozen": [module]}; {} when it has none. picotool reads
+    the same: a header in the 256 bytes after boot2, then ID_AND_STRING entries."""
+
+    def word(addr):
+        b = b""
+        for a in range(addr, addr + 4):  # any alignment, across a page end
+            page = pages.get(a & ~0xFF)
+            if page is None:
+                return None
+            b += page[a & 0xFF : (a & 0xFF) + 1]
+        return struct.unpack("<I", b)[0]
+
+    def string(addr):
+        out = b""
+        while len(out) < 256:
+            page = pages.get(addr & ~0xFF)
+            if page is None:
+                return None  # not in flash (RAM, through the mapping table): not read here
+            chunk = page[addr & 0xFF :]
+            if b"\0" in chunk:
+                return (out + chunk[: chunk.index(b"\0")]).decode("utf-8", "replace")
+            out, addr = out + chunk, addr + len(chunk)
+        return None
+
+    for at in range(_RP2040_FLASH + 0x100, _RP2040_FLASH + 0x200, 4):
+        if word(at) == _BI_MARKER_START and word(at + 16) == _BI_MARKER_END:
+            start, end = word(at + 4), word(at + 8)
+            break
+    else:
+        return {}
+    info = {"frozen": []}
+    for ptr in range(start, min(end, start + 4 * 1024), 4):
+        entry = word(ptr)
+        head = None if entry is None else word(entry)
+        if head is None or head & 0xFFFF != _BI_TYPE_ID_AND_STRING:
+            continue
+        key = (head >> 16, word(entry + 4))
+        value = string(word(entry + 8) or 0)
+        if key == _BI_MP_FROZEN and value:
+            info["frozen"].append(value)
+        elif key in _BI_KEYS and value is not None:
+            info[_BI_KEYS[key]] = value
+    return info
+
+
+def check_uf2(data, board=None):
+    """Refuse (BadImage) what is not a whole UF2 for the RP2040 (nor, with `board`, one for
+    the other Pico: the pico-sdk board its binary info names); returns {"blocks", "start",
+    "end"} (flash addresses) and what _binary_info() found."""
     if len(data) >= 8 and struct.unpack_from("<II", data) != (_UF2_MAGIC0, _UF2_MAGIC1):
         kind = " (an ESP .bin?)" if data[0] == _ESP_MAGIC else ""
         raise BadImage("not a UF2 file%s: it does not start with UF2's magic numbers" % kind)
@@ -191,7 +247,7 @@ def check_uf2(data):
             % (len(data), _UF2_BLOCK)
         )
     count = len(data) // _UF2_BLOCK
-    addrs = set()
+    pages = {}
     for i in range(count):
         p = i * _UF2_BLOCK
         m0, m1, flags, addr, size, seq, total, family = struct.unpack_from("<8I", data, p)
@@ -220,20 +276,33 @@ def check_uf2(data):
             raise BadImage(
                 "not an RP2040 UF2: block %d targets 0x%08x, outside its flash" % (i, addr)
             )
-        if addr in addrs:
+        if addr in pages:
             raise BadImage("corrupt UF2: two blocks write 0x%08x" % addr)
-        addrs.add(addr)
-    if not addrs:
+        pages[addr] = data[p + 32 : p + 32 + _RP2040_PAYLOAD]
+    if not pages:
         raise BadImage("the UF2 holds no block for the RP2040's flash")
-    return {"blocks": count, "start": min(addrs), "end": max(addrs) + _RP2040_PAYLOAD}
+    info = {"blocks": count, "start": min(pages), "end": max(pages) + _RP2040_PAYLOAD}
+    info.update(_binary_info(pages))
+    if info.get("program", "MicroPython") != "MicroPython":
+        raise BadImage("the UF2 is %r, not MicroPython" % info["program"])
+    want = _SDK_BOARDS.get(board)
+    if want and info.get("board", want) != want:
+        raise BadImage(
+            "the UF2 is built for the pico-sdk board %r, not %r (BOARD=%s): take %s"
+            % (info["board"], want, board, UF2_BOARDS[board])
+        )
+    return info
 
 
 def checked(board, image, data):
     """The image's check (BadImage if it fails), as one line for the user."""
     if board in UF2_BOARDS:
-        u = check_uf2(data)
-        return "flash: %s: a whole RP2040 UF2, %d blocks, flash 0x%08x-0x%08x" % (
-            image, u["blocks"], u["start"], u["end"])  # fmt: skip
+        u = check_uf2(data, board)
+        what = " ".join(u[k] for k in ("program", "version") if k in u)
+        what += " for %s" % u["board"] if "board" in u else " (no binary info: board unknown)"
+        what += ", our firmware frozen in" if "app" in u.get("frozen", ()) else ""
+        return "flash: %s: a whole RP2040 UF2, %d blocks, flash 0x%08x-0x%08x: %s" % (
+            image, u["blocks"], u["start"], u["end"], what)  # fmt: skip
     e = check_esp_image(data, board)
     return "flash: %s: an %s image, %s at 0x%x, for %s of flash; application %s at 0x%x" % (
         image, CHIP_NAMES[ESP_CHIPS[board][2]], _size(len(data)), e["offset"],
@@ -286,8 +355,11 @@ def flash_uf2(board, image, drive=None):
               file=sys.stderr)  # fmt: skip
         return 1
     print("flash: copied to %s; the board restarts into MicroPython." % dest)
-    print("flash: next, its configuration: .venv/bin/mpremote cp config.json :  (an image")
-    print("       without our firmware frozen in: make deploy PORT=/dev/ttyACM0 BOARD=%s)" % board)
+    if "app" in check_uf2(data, board).get("frozen", ()):
+        print("flash: next, its configuration: .venv/bin/mpremote cp config.json :")
+    else:  # a plain MicroPython: the firmware too
+        print("flash: next, our firmware and config.json: make deploy PORT=/dev/ttyACM0 "
+              "BOARD=%s" % board)  # fmt: skip
     return 0
 
 
