@@ -1,10 +1,11 @@
-"""`make flash` (tools/flash.py): the image checks, the ESP32 path end to end through esptool
-against the ROM loader's stand-in on a pty (tools/esp_rom_standin.py), the UF2 copy onto a
-directory standing in for the RPI-RP2 drive.
+"""`make flash` (tools/flash.py): the image checks (tools/fwimage.py), the ESP32 path end to
+end through esptool against the ROM loader's stand-in on a pty (tools/esp_rom_standin.py),
+the UF2 copy onto a directory standing in for the RPI-RP2 drive.
 
 The images are made here, to the formats' specifications (ESP-IDF's esp_image_header_t and
-partition table, Microsoft's UF2), and esptool's own parser must accept the ESP ones: the
-checks are tested against images that a real tool takes, not against our own reading.
+partition table, Microsoft's UF2, the pico-sdk's binary info), and real tools' images and
+readings beside them: esptool's parser and merge-bin for the ESP ones, the pico-sdk's own
+UF2 of the rp2 port that `make targets` builds.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ import sys
 import time
 
 import flash
+import fwimage
 import procs
 import pytest
 import targets
@@ -87,11 +89,11 @@ def test_a_built_image_is_one_esptool_reads_and_the_check_takes():
     app = LoadFirmwareImage("esp32", img[0x10000 - 0x1000 :])
     assert (len(boot.segments), len(app.segments)) == (2, 3)
     assert boot.checksum == boot.calculate_checksum() and app.stored_digest == app.calc_digest
-    info = flash.check_esp_image(img, "esp32")
+    info = fwimage.check_esp_image(img, "esp32")
     assert info["offset"] == 0x1000 and info["flash_size"] == 4 << 20
     assert info["app"] == (0x10000, len(img) - 0xF000)
     c3 = merged_image(chip_id=5, base=0)
-    assert flash.check_esp_image(c3, "esp32c3")["offset"] == 0
+    assert fwimage.check_esp_image(c3, "esp32c3")["offset"] == 0
 
 
 def test_the_merged_layout_is_esptool_merge_bins(tmp_path):
@@ -109,8 +111,8 @@ def test_the_merged_layout_is_esptool_merge_bins(tmp_path):
     r = procs.run(esptool + ["-o", str(tmp_path / "esp.uf2"), "--format", "uf2"] + names,
                   timeout=60)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
-    with pytest.raises(flash.BadImage, match=r"is for ESP32 \(family id 0x1c5f21b0\), not the RP"):
-        flash.check_uf2((tmp_path / "esp.uf2").read_bytes())
+    with pytest.raises(fwimage.BadImage, match=r"is for ESP32 \(family id 0x1c5f21b0\), not"):
+        fwimage.check_uf2((tmp_path / "esp.uf2").read_bytes())
 
 
 def _corrupt_app_byte(img):
@@ -161,14 +163,14 @@ BAD_ESP = {
 @pytest.mark.parametrize("case", sorted(BAD_ESP))
 def test_a_bad_esp_image_is_refused_with_its_reason(case):
     make, reason = BAD_ESP[case]
-    with pytest.raises(flash.BadImage) as e:
-        flash.check_esp_image(make(merged_image()), "esp32")
+    with pytest.raises(fwimage.BadImage) as e:
+        fwimage.check_esp_image(make(merged_image()), "esp32")
     assert reason in str(e.value)
 
 
 def test_an_esp32_image_is_refused_for_the_c3():
-    with pytest.raises(flash.BadImage, match=r"is for ESP32 \(chip id 0\), not ESP32-C3"):
-        flash.check_esp_image(merged_image(), "esp32c3")
+    with pytest.raises(fwimage.BadImage, match=r"is for ESP32 \(chip id 0\), not ESP32-C3"):
+        fwimage.check_esp_image(merged_image(), "esp32c3")
 
 
 # -- the ESP32 path end to end: tools/flash.py -> esptool -> the stand-in on a pty
@@ -388,15 +390,15 @@ BAD_UF2 = {
 
 
 def test_a_whole_rp2040_uf2_is_taken():
-    info = flash.check_uf2(uf2_image(bytes(range(256)) * 8))
+    info = fwimage.check_uf2(uf2_image(bytes(range(256)) * 8))
     assert info == {"blocks": 8, "start": 0x10000000, "end": 0x10000800}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_UF2))
 def test_a_bad_uf2_is_refused_with_its_reason(case):
     make, reason = BAD_UF2[case]
-    with pytest.raises(flash.BadImage) as e:
-        flash.check_uf2(make(uf2_image(bytes(range(256)) * 8)))
+    with pytest.raises(fwimage.BadImage) as e:
+        fwimage.check_uf2(make(uf2_image(bytes(range(256)) * 8)))
     assert reason in str(e.value)
 
 
@@ -453,15 +455,15 @@ def test_micropythons_own_rp2_uf2_is_taken_and_a_cut_one_refused(tmp_path, drive
     real = targets.need("build-rp2-pico/firmware.uf2")
     with open(real, "rb") as f:
         uf2 = f.read()
-    info = flash.check_uf2(uf2, "pico")
+    info = fwimage.check_uf2(uf2, "pico")
     assert info["start"] == 0x10000000 and info["blocks"] == len(uf2) // 512
     assert (info["program"], info["board"]) == ("MicroPython", "pico")
     assert {"app", "coap", "thethings", "boards"} <= set(info["frozen"])
-    with pytest.raises(flash.BadImage, match="'pico', not 'pico_w'"):
-        flash.check_uf2(uf2, "picow")  # no radio in it
+    with pytest.raises(fwimage.BadImage, match="'pico', not 'pico_w'"):
+        fwimage.check_uf2(uf2, "picow")  # no radio in it
     cut = len(uf2) // 1024 * 512  # half of it, on a block boundary
-    with pytest.raises(flash.BadImage, match="the file holds %d blocks" % (cut // 512)):
-        flash.check_uf2(uf2[:cut])
+    with pytest.raises(fwimage.BadImage, match="the file holds %d blocks" % (cut // 512)):
+        fwimage.check_uf2(uf2[:cut])
     r = run_flash("--board", "pico", "--image", real, "--drive", str(drive))
     assert r.returncode == 0, r.stderr
     assert (drive / "firmware.uf2").read_bytes() == uf2
