@@ -81,6 +81,20 @@ deploy:
 	$(MAKE) --no-print-directory mpy
 	$(PY) tools/deploy.py --port $(PORT) --board $(BOARD) --config "$(CONFIG)"
 
+# MicroPython onto a board (tools/flash.py), the image checked first: a truncated or foreign
+# one is refused before anything reaches the board. ESP32 family: esptool erases the whole
+# flash (KEEP_FS=1: the filesystem stays), writes IMAGE at the chip's offset (esp32 0x1000;
+# esp32c3, esp32s3 0x0), verifies it; then `make deploy`. RESET=no: a board without the
+# DTR/RTS auto-reset (BOOT held at reset by hand).
+#   make flash PORT=/dev/ttyUSB0 BOARD=esp32 IMAGE=ESP32_GENERIC-v1.28.0.bin [BAUD=115200]
+# Pico W (BOARD=picow|pico): the .uf2 (IMAGE=, default build/firmware/RPI_PICO_W.uf2) onto
+# the RPI-RP2 drive (found under /media, or DRIVE=), or how to get one (BOOTSEL).
+.PHONY: flash
+flash: setup
+	$(PY) tools/flash.py --board $(BOARD) $(if $(PORT),--port "$(PORT)") \
+	  $(if $(IMAGE),--image "$(IMAGE)") $(if $(DRIVE),--drive "$(DRIVE)") \
+	  $(if $(BAUD),--baud $(BAUD)) $(if $(filter no,$(RESET)),--no-reset) $(if $(KEEP_FS),--keep-fs)
+
 # A virtual board for trying the firmware without hardware: the unix port behind a serial
 # pty at build/vboard0, with $(FLASH) as its flash (tools/vboard/README.md).
 FLASH ?= build/vflash
