@@ -200,6 +200,22 @@ def _form_to_firmware(sim, page, fw, flash):
     assert page.errors == [], page.errors
 
 
+def test_the_page_comes_back_after_a_server_restart(sim, page):
+    token = sim.activate()
+    assert write(sim, token, {"key": "t", "value": 1})[0] == "2.01"
+    wait_points(page, token, "t", 1)
+    sim.restart(down_for=0.5)  # same ports and database: the page reconnects by itself
+    assert write(sim, token, {"key": "t", "value": 2})[0] == "2.01"
+    # a fresh snapshot, then the write: each record once, none lost
+    wait_points(page, token, "t", 2)
+    page.wait_for_selector("#status.live", timeout=WAIT_MS)
+    assert plotted(page, token, "t")[1] == [1, 2]
+    assert cell(page, token, "t", "value").inner_text() == "2"
+    assert sum(u.endswith("/events") for u in page.urls) >= 2, page.urls  # it reconnected
+    # the browser may report the refused reconnections while the server was down; nothing else
+    assert all("ERR_CONNECTION_REFUSED" in e for e in page.errors), page.errors
+
+
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">&amp;'
 
 
