@@ -49,6 +49,7 @@ MAX_HEAD = 8192  # request line and headers
 MAX_STREAMS = 32  # open event streams (browser tabs)
 _QUEUE = 1000  # events waiting for one stream; a tab that far behind is sent a new snapshot
 _KEEPALIVE_S = 15  # a comment line on an idle stream, so a closed tab is noticed
+_LINGER_S = 2  # how long a closing connection reads what the client still sends
 _RETRY_MS = 1000  # EventSource's reconnect delay: back within 2 s of a server restart
 _REASON = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type",
@@ -154,6 +155,17 @@ class Page:
             status, _REASON.get(status, ""), ctype, len(body))  # fmt: skip
         writer.write((head + _COMMON).encode() + body)
         await writer.drain()
+        # Lingering close (RFC 9112 §9.6): a refused request's body may still be arriving;
+        # closing on unread data sends a TCP RST, which can destroy the answer before the
+        # client reads it. Half-close, then read until the client closes (or 2 s).
+        if writer.can_write_eof():
+            writer.write_eof()
+        try:
+            async with asyncio.timeout(_LINGER_S):
+                while await reader.read(65536):
+                    pass
+        except TimeoutError:
+            pass
 
     async def _respond(self, reader, method, path, headers):
         path = path.split("?", 1)[0]
