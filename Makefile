@@ -19,8 +19,9 @@ include tools/targets/targets.mk
 
 # Debian packages the tests run, command:package, each installed when its command is missing:
 # libcoap's servers, and the DNS and NTP peers of app.dns and app.ntp (dnsmasq-base: the
-# program without the system service of `dnsmasq`).
-APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony
+# program without the system service of `dnsmasq`), and the browser of the sim page's tests
+# (host_tests/test_sim_page.py: playwright drives Debian's chromium, no browser download).
+APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony chromium:chromium
 
 $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -104,8 +105,10 @@ vboard: setup
 
 # The firmware on this machine: the theThings.IO emulator on a free port, a fresh activation
 # code, a few periods of the firmware (unix port), then what the server stored (tools/fw_run.py).
+# The sim's page (`page: http://127.0.0.1:8080/`) is up while the firmware runs; PERIODS=0
+# runs it until Ctrl-C.
 run: setup
-	$(PY) tools/fw_run.py
+	$(PY) tools/fw_run.py $(if $(PERIODS),--periods $(PERIODS))
 
 # The firmware as a board runs it, on the unix port, with $(FLASH) as its flash: its
 # config.json is used as it is; token, outbox and counters are written there. Runs until
@@ -117,7 +120,8 @@ sim: setup
 	  rc=$$?; test $$rc -eq 3 || exit $$rc; echo "--- reset"; done
 
 # The theThings.IO emulator on coap://127.0.0.1:5683 (HOST=0.0.0.0 for boards on the LAN),
-# data kept in build/thethings_sim.sqlite3; prints fresh activation codes.
+# data kept in build/thethings_sim.sqlite3; prints fresh activation codes, and its web page
+# (the readings, a write form) on http://HOST:8080/.
 HOST ?= 127.0.0.1
 server: setup
 	mkdir -p build

@@ -1,6 +1,7 @@
 """Command line: `PYTHONPATH=tools python -m thethings_sim --port 5683 --db FILE --codes N`.
 
-Prints `listening on coap://HOST:PORT` (the real port also for --port 0), then one
+Prints `listening on coap://HOST:PORT` (the real port also for --port 0), `page:
+http://HOST:PORT/` (the web page, page.py; --page-port, --no-page), then one
 `activation code: CODE` line per code it created, then one line per request (tokens cut to
 their first 4 characters). Ctrl-C or SIGTERM stops it; data is committed per request anyway.
 """
@@ -28,6 +29,12 @@ def parse_args(argv=None):
     p.add_argument("--db", default=DEFAULT_DB, help="SQLite file (default %(default)s)")
     p.add_argument("--codes", type=int, default=1, help="activation codes to create at start")
     p.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    p.add_argument(
+        "--page-port",
+        type=int,
+        help="TCP port of the web page, 0 for a free one (default 8080; free with --port 0)",
+    )
+    p.add_argument("--no-page", action="store_true", help="no web page")
     k = p.add_argument_group("fault knobs (also at run time: POST /sim/... from loopback)")
     k.add_argument("--separate", action="store_true", help="answer in separate responses")
     k.add_argument("--separate-delay", type=float, default=0.5, metavar="S")
@@ -62,10 +69,23 @@ def make_knobs(args):
 async def run(args):
     if args.db != ":memory:" and os.path.dirname(args.db):
         os.makedirs(os.path.dirname(args.db), exist_ok=True)
-    server = Server(args.db, args.host, args.port, make_knobs(args), not args.quiet)
-    await server.start()
+    page_port = args.page_port
+    if page_port is None:  # a free port when the CoAP one is: no clash between two sims
+        page_port = 0 if args.port == 0 else 8080
+    if args.no_page:
+        page_port = None
+    server = Server(
+        args.db, args.host, args.port, make_knobs(args), not args.quiet, page_port=page_port
+    )
+    try:
+        await server.start()
+    except OSError as e:  # a port taken: say which, not a traceback
+        print("cannot listen: %s (see --port, --page-port, --no-page)" % e, file=sys.stderr)
+        raise SystemExit(2)
     host = "[%s]" % args.host if ":" in args.host else args.host
     print("listening on coap://%s:%d db=%s" % (host, server.port, args.db), flush=True)
+    if server.page is not None:
+        print("page: %s" % server.page.url, flush=True)
     things = len(server.things())
     unused = server.unused_codes()
     print("%d things, %d unused codes stored" % (things, len(unused)), flush=True)

@@ -44,6 +44,7 @@ HTTP_TO_COAP = {
 COAP_TO_HTTP = {v: k for k, v in HTTP_TO_COAP.items()}
 # seed "Activate", error case: this exact body, without a "code" member.
 ACTIVATION_ERROR = {"status": "error", "message": "Error creating thing"}
+WRITE_OK = {"status": "Success", "message": "Created"}  # thethings-api.md "Write"
 
 
 def json_message(code, obj, **options):
@@ -122,6 +123,9 @@ class ThingsApi:
         # §2.6 sends only its first block, the client GETs the rest without Observe.
         self._big_notifications = {}
         self._tasks = set()  # running subscriptions, cancelled on shutdown
+        # watch(token, stored records) after every write, watch(token, None) after an
+        # activation: the web page's live feed (page.py)
+        self.watchers = []
 
     # -- dispatch ------------------------------------------------------------------------------
 
@@ -194,16 +198,31 @@ class ThingsApi:
             # Unknown, or already used: one code activates one thing once (thethings-api.md).
             raise ApiError(400, "", body=ACTIVATION_ERROR)
         self._events("activated thing %s... with code %s" % (token[:4], code))
+        self.activated(token)
         return json_message(Code.CREATED, {"status": "created", "thingToken": token})
+
+    def activated(self, token):
+        """Tell the watchers (the web page) of a new thing."""
+        for watch in self.watchers:
+            watch(token, None)
 
     # -- Write ---------------------------------------------------------------------------------
 
     def write(self, request, token):
+        self.write_values(token, request.payload)
+        return json_message(Code.CREATED, WRITE_OK)
+
+    def write_values(self, token, payload):
+        """The Write call on a payload (bytes): validated as a whole, stored, then published
+        to the thing's subscribers and to the watchers (the web page). ApiError when refused,
+        nothing stored. Shared by CoAP and the page's form, so both refuse the same way."""
         self._thing(token)
-        values = _validate_values(_json_body(request))
+        values = _validate_values(_json_payload(payload))
         stored = self.store.add_records(token, values, dates.now_ms())
         self.hub.publish(token, stored)  # one notification per write (seed "Subscribe")
-        return json_message(Code.CREATED, {"status": "Success", "message": "Created"})
+        for watch in self.watchers:
+            watch(token, stored)
+        return stored
 
     # -- Read ----------------------------------------------------------------------------------
 
@@ -308,8 +327,12 @@ class ThingsApi:
 
 
 def _json_body(request):
+    return _json_payload(request.payload)
+
+
+def _json_payload(payload):
     try:
-        return json.loads(request.payload.decode("utf-8"))
+        return json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "Payload is not valid JSON")
 

@@ -13,6 +13,7 @@ from aiocoap.resource import PathCapable
 
 from .control import Control
 from .knobs import Knobs
+from .page import Page
 from .resources import ThingsApi
 from .store import Store
 from .traffic import TrafficMonitor, is_control
@@ -69,7 +70,14 @@ class SimSite(interfaces.Resource, PathCapable):
 
 class Server:
     def __init__(
-        self, db_path, host="127.0.0.1", port=5683, knobs=None, log_requests=True, traffic=None
+        self,
+        db_path,
+        host="127.0.0.1",
+        port=5683,
+        knobs=None,
+        log_requests=True,
+        traffic=None,
+        page_port=None,
     ):
         self.db_path = str(db_path)
         self.host = host
@@ -82,6 +90,9 @@ class Server:
         self.api = None
         self.control = Control(self)
         self._ctx = None
+        self.log_requests = log_requests
+        self.page_port = page_port  # the web page's TCP port (0: a free one), None: no page
+        self.page = None
 
     async def start(self):
         self.store = Store(self.db_path)
@@ -97,9 +108,20 @@ class Server:
         self.traffic.attach(mman)
         sock = mman.message_interface.transport.get_extra_info("socket")
         self.port = sock.getsockname()[1]
+        if self.page_port is not None:  # same host as the CoAP side (page.py)
+            try:
+                page = Page(self.api, self.host, self.page_port, self.log_requests)
+                self.page = await page.start()
+            except OSError:  # its port taken, say: nothing left half-started
+                await self.stop()
+                raise
+            self.page_port = self.page.port
         return self
 
     async def stop(self):
+        if self.page is not None:
+            await self.page.stop()
+            self.page = None
         if self._ctx is not None:
             await self._ctx.shutdown()
             self._ctx = None
@@ -117,6 +139,13 @@ class Server:
         for c in codes:
             log.info("activation code: %s", c)
         return codes
+
+    def activate(self, code):
+        """A thing activated straight in the store (tests): its token, None for a bad code."""
+        token = self.store.activate(code)
+        if token is not None:
+            self.api.activated(token)  # on the page, as after an Activate call
+        return token
 
     def unused_codes(self):
         return self.store.unused_codes()

@@ -190,6 +190,21 @@ class Store:
             for r in rows
         ]
 
+    def recent(self, token, per_key):
+        """{key: [{"value", "datetime"}]}: each key's newest `per_key` records, oldest first
+        (the read order reversed), for the web page's plots and its latest-value text."""
+        rows = self._db.execute(
+            "SELECT key, value, ts_ms FROM (SELECT key, value, ts_ms, id, ROW_NUMBER() OVER"
+            " (PARTITION BY key ORDER BY ts_ms DESC, id DESC) AS n FROM records WHERE token = ?)"
+            " WHERE n <= ? ORDER BY key, ts_ms, id",
+            (token, per_key),
+        )
+        out = {}
+        for r in rows:
+            rec = {"value": json.loads(r["value"]), "datetime": dates.iso(r["ts_ms"])}
+            out.setdefault(r["key"], []).append(rec)
+        return out
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _tx(self):

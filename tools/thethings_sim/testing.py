@@ -46,8 +46,10 @@ class SimServer:
         drop_rate=0.0,
         seed=None,
         log_requests=True,
+        page_port=None,
     ):
         self._tmpdir = None
+        self.page_port = page_port  # the web page (page.py): 0 a free port, None none
         if db_path is None:
             self._tmpdir = tempfile.mkdtemp(prefix="thethings_sim-")
             db_path = os.path.join(self._tmpdir, "sim.sqlite3")
@@ -92,7 +94,13 @@ class SimServer:
             loop = asyncio.new_event_loop()
             self._loop = loop
             self._server = Server(
-                self.db_path, self.host, self.port, knobs, self._log_requests, traffic
+                self.db_path,
+                self.host,
+                self.port,
+                knobs,
+                self._log_requests,
+                traffic,
+                self.page_port,
             )
             try:
                 loop.run_until_complete(self._server.start())
@@ -102,6 +110,7 @@ class SimServer:
                 loop.close()
                 return
             self.port = self._server.port
+            self.page_port = self._server.page_port  # a restart keeps both ports
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._server.stop())
@@ -114,6 +123,7 @@ class SimServer:
             raise RuntimeError("thethings_sim did not start within 10 s")
         if failure:
             self._thread.join()
+            self._thread = None  # close() then only removes the temporary directory
             raise failure[0]
 
     def stop(self):
@@ -143,6 +153,11 @@ class SimServer:
     def url(self):
         return "coap://%s:%d" % (self.host, self.port)
 
+    @property
+    def page_url(self):
+        """`http://127.0.0.1:PORT/`, the web page; None when started without one."""
+        return None if self._server.page is None else self._server.page.url
+
     # -- marshalling ---------------------------------------------------------------------------
 
     def _call(self, fn, *args, timeout=10):
@@ -164,7 +179,7 @@ class SimServer:
         """Token of a new thing, activated directly in the store (for tests about other things
         than activation); uses a fresh code unless `code` is given."""
         code = code or self.new_codes(1)[0]
-        token = self._call(lambda: self._server.store.activate(code))
+        token = self._call(self._server.activate, code)
         if token is None:
             raise ValueError("activation code unknown or used")
         return token
