@@ -11,7 +11,8 @@ STAMP     := $(VENV)/.setup-stamp
 export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(PATH)
 export MICROPYPATH := $(abspath lib):.frozen
 
-.PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean
+.PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean \
+  firmware
 
 setup: $(STAMP)
 
@@ -71,6 +72,15 @@ mpy: setup
 	  m=$${f#./}; m=$${m%.py}.mpy; mkdir -p ../build/lib/$$(dirname $$m); \
 	  ../$(MPYCROSS) -O$(OPT) -march=$(MPY_ARCH) -s /lib/$$m -o ../build/lib/$$m $$f || exit 1; done
 	@echo "$$(cat build/lib/coap/*.mpy | wc -c) bytes of lib/coap .mpy ($(MPY_ARCH))"
+
+# The image a user flashes onto a Pico W (BOARD=picow) or a Pico (BOARD=pico): MicroPython
+# v1.28.0's rp2 port as it ships, with the firmware frozen in (firmware/manifest.py), in
+# build/firmware/RPI_PICO_W.uf2 or RPI_PICO.uf2 (tools/targets/firmware.mk). An ESP32 takes
+# MicroPython's own image, and the firmware as .mpy files (make deploy).
+firmware:
+	@case "$(BOARD)" in picow|pico) ;; *) echo "make firmware: BOARD=picow or BOARD=pico" \
+	  "(an ESP32 runs MicroPython's own image: flash it, then make deploy)" >&2; exit 2;; esac
+	$(MAKE) --no-print-directory firmware-$(BOARD)
 
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
 # [BOARD=esp32|picow|pico|unix] [CONFIG=config.json]. Copies an explicit list of files
