@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(
 export MICROPYPATH := $(abspath lib):.frozen
 
 .PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean \
-  firmware
+  firmware firmware-other
 
 setup: $(STAMP)
 
@@ -77,10 +77,10 @@ mpy: setup
 # v1.28.0's rp2 port as it ships, with the firmware frozen in (firmware/manifest.py), in
 # build/firmware/RPI_PICO_W.uf2 or RPI_PICO.uf2 (tools/targets/firmware.mk). An ESP32 takes
 # MicroPython's own image, and the firmware as .mpy files (make deploy).
-firmware:
-	@case "$(BOARD)" in picow|pico) ;; *) echo "make firmware: BOARD=picow or BOARD=pico" \
-	  "(an ESP32 runs MicroPython's own image: flash it, then make deploy)" >&2; exit 2;; esac
-	$(MAKE) --no-print-directory firmware-$(BOARD)
+firmware: $(if $(filter picow pico,$(BOARD)),firmware-$(BOARD),firmware-other)
+firmware-other:
+	@echo "make firmware: BOARD=picow or BOARD=pico (an ESP32 runs MicroPython's own" \
+	  "image: flash it, then make deploy)" >&2; exit 2
 
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
 # [BOARD=esp32|picow|pico|unix] [CONFIG=config.json]. Copies an explicit list of files
