@@ -188,3 +188,27 @@ def test_the_heap_does_not_grow_while_the_radio_fails(run):
     early, late = statistics.median(free[10:60]), statistics.median(free[-50:])
     print("heap_free: first %d, median early %d, late %d" % (free[0], early, late))
     assert heap_growth(free) <= HEAP_SLACK, free
+
+
+def test_without_a_clock_the_readings_wait_and_nothing_crashes():
+    # A Pico W at power-on whose WiFi never comes up has no NTP: its RTC says 2021, so the
+    # readings are held in RAM (App.held, at most 16) until a clock is set, and the periods
+    # go on, the radio retried.
+    gone = rp2040js.missing(rp2040js.PICOW_IMAGE)
+    if gone:
+        targets.missing(", ".join(gone) + " (the Pico W image in rp2040js)")
+    with rp2040js.Emulator(rp2040js.PICOW_IMAGE, adc4=ADC4, usb=True) as mcu:
+        mcu.ramfs(**RAMFS)
+        mcu.put("config.json", json.dumps(picow_config(3, 20)))
+        with open(os.path.join(ROOT, "main.py")) as f:
+            mcu.put("main.py", f.read())
+        out = mcu.exec("import main\n" + AFTER, timeout=120)
+        files = mcu.eval("sorted(__import__('os').listdir())")
+        outbox = mcu.eval("__import__('os').listdir('outbox')")
+    lines = [line.rstrip("\r") for line in out.splitlines()]
+    assert "Traceback" not in out and "crash" not in out, out
+    assert DEAD in lines, out
+    periods = [Period(m) for m in map(_PERIOD.match, lines) if m]
+    assert [p.n for p in periods] == [1, 2, 3], out
+    assert all(p.datetime == "-" and p.outcome == "held: no clock yet" for p in periods), out
+    assert files == ["config.json", "main.py", "outbox"] and outbox == [], (files, outbox)
