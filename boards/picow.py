@@ -34,10 +34,11 @@ class Board(Mcu):
         had worked; connect() then raises OSError EPERM. That is a WiFi failure like any
         other, not a crash: one line per attempt, then the app's timeout and backoff
         (app.link) apply, and wifi_status() names it. The next attempt starts from
-        active(True) again. (The driver claims a PIO state machine at each bring-up and
-        keeps it when the chip does not answer: after six, two attempts, a bring-up fails
-        at once until the board resets, so a radio that comes back later is used after
-        the next reset.)"""
+        active(True) again. (The driver claims a PIO state machine and program space at
+        each bring-up of its SPI bus and keeps them when the chip does not answer: after
+        six, two attempts, a bring-up fails at once (in rp2040js: 70 ms, the power cycle
+        only) until the board resets, so a radio that comes back later is used after the
+        next reset.)"""
         try:
             super().wifi_start(ssid, password, country)
             self._radio = None

@@ -10,7 +10,7 @@ to start CYW43", and WLAN.active(True) returns as if it had worked; connect() th
 OSError EPERM. boards/picow.py takes that for a failed attempt: one log line, then the app's
 WiFi timeout and backoff (app.link), every reading into the outbox, the watchdog fed.
 Without it the firmware crash-looped at the first attempt. (After six bring-ups the driver
-has no PIO state machine left to claim, and each fails at once: boards/picow.py's note.)
+has no PIO resources left to claim, and each fails at once: boards/picow.py's note.)
 
 One run of PERIODS periods of PERIOD_S emulated seconds; the emulator skips idle time, so
 the host pays for the busy cycles only: ~1,650 M (the first two attempts' bring-ups ~300 M,
