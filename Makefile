@@ -11,8 +11,7 @@ STAMP     := $(VENV)/.setup-stamp
 export PATH := $(abspath $(VENV)/bin):$(abspath $(NPM_DIR)/node_modules/.bin):$(PATH)
 export MICROPYPATH := $(abspath lib):.frozen
 
-.PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean \
-  firmware firmware-other
+.PHONY: setup test test-all bench lint mpy run sim server deploy vboard package-json clean
 
 setup: $(STAMP)
 
@@ -77,6 +76,7 @@ mpy: setup
 # v1.28.0's rp2 port as it ships, with the firmware frozen in (firmware/manifest.py), in
 # build/firmware/RPI_PICO_W.uf2 or RPI_PICO.uf2 (tools/targets/firmware.mk). An ESP32 takes
 # MicroPython's own image, and the firmware as .mpy files (make deploy).
+.PHONY: firmware firmware-other
 firmware: $(if $(filter picow pico,$(BOARD)),firmware-$(BOARD),firmware-other)
 firmware-other:
 	@echo "make firmware: BOARD=picow or BOARD=pico (an ESP32 runs MicroPython's own" \
