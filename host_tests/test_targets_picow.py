@@ -128,6 +128,16 @@ def test_the_emulated_image_is_the_uf2_a_user_flashes(run):
         image = f.read()
     assert uf2_payload(UF2)[: len(image)] == image
     assert "Pico W" in run.uname, run.uname
+    # what `make flash BOARD=picow` checks before it copies (tools/fwimage.py): MicroPython
+    # v1.28.0 for pico_w, our firmware frozen in
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import fwimage
+
+    with open(UF2, "rb") as f:
+        info = fwimage.check_uf2(f.read(), "picow")
+    got = (info["program"], info["version"], info["board"])
+    assert got == ("MicroPython", "v1.28.0", "pico_w"), info
+    assert {"app", "boards/picow", "coap", "thethings"} <= set(info["frozen"]), info["frozen"]
 
 
 def test_a_radio_that_does_not_answer_is_a_wifi_failure_not_a_crash(run):
