@@ -72,6 +72,16 @@ mpy: setup
 	  ../$(MPYCROSS) -O$(OPT) -march=$(MPY_ARCH) -s /lib/$$m -o ../build/lib/$$m $$f || exit 1; done
 	@echo "$$(cat build/lib/coap/*.mpy | wc -c) bytes of lib/coap .mpy ($(MPY_ARCH))"
 
+# The image a user flashes onto a Pico W (BOARD=picow) or a Pico (BOARD=pico): MicroPython
+# v1.28.0's rp2 port as it ships, with the firmware frozen in (firmware/manifest.py), in
+# build/firmware/RPI_PICO_W.uf2 or RPI_PICO.uf2 (tools/targets/firmware.mk). An ESP32 takes
+# MicroPython's own image, and the firmware as .mpy files (make deploy).
+.PHONY: firmware firmware-other
+firmware: $(if $(filter picow pico,$(BOARD)),firmware-$(BOARD),firmware-other)
+firmware-other:
+	@echo "make firmware: BOARD=picow or BOARD=pico (an ESP32 runs MicroPython's own" \
+	  "image: flash it, then make deploy)" >&2; exit 2
+
 # The firmware onto a board over USB serial, as .mpy: make deploy PORT=/dev/ttyUSB0
 # [BOARD=esp32|picow|pico|unix] [CONFIG=config.json]. Copies an explicit list of files
 # (tools/deploy.py), so the thing token and outbox in flash survive, then resets. A running

@@ -19,6 +19,11 @@ returns figure dicts like bench/run.py's; each workload gets a freshly booted bo
   firmware_rp2_heap_used_bytes: what the firmware takes of the heap, the port's own free
   heap (the image booted, the firmware not run, after gc.collect()) minus the firmware's
   steady free heap.
+- firmware_picow_uf2_bytes: the size of the Pico W image a user flashes (`make firmware
+  BOARD=picow`, build/targets/RPI_PICO_W.uf2); firmware_picow_heap_free_boot_bytes and
+  firmware_picow_heap_free_steady_bytes: the same heap figures of that image (REPL on USB)
+  over PICOW_PERIODS periods with its radio not answering (rp2040js has no CYW43: every
+  WiFi attempt fails, every reading goes to the outbox; host_tests/test_targets_picow.py).
 
 The emulator is deterministic: one run of each is the figure (no host noise to take the best
 of). rp2040js models no XIP cache misses, so a real Pico takes at least these cycle counts.
@@ -163,6 +168,50 @@ def firmware_heap():
     return free[0], int(statistics.median(free[PERIODS // 2 :])), bare, disk
 
 
+PICOW_PERIODS = 60
+PICOW_UF2 = os.path.join(rp2040js.TARGETS, "RPI_PICO_W.uf2")
+
+
+def firmware_picow_heap():
+    """(free at period 1, steady free, free at the REPL after boot, RAM disk bytes) of the
+    Pico W image, its WiFi failing:
+    5 s periods, a 60 s WiFi timeout (test_targets_picow.py's run, shorter)."""
+    cfg = {"server": "coap://127.0.0.1", "activation_code": "bench", "period_s": 5,
+           "max_periods": PICOW_PERIODS, "outbox_max": PICOW_PERIODS + 10,
+           "wifi": {"ssid": "home", "password": "secret12", "timeout_s": 60}}  # fmt: skip
+    with rp2040js.Emulator(rp2040js.PICOW_IMAGE, usb=True) as mcu:
+        bare = mcu.eval("__import__('gc').collect() or __import__('gc').mem_free()")
+        mcu.ramfs(256, 160, readsize=64, progsize=64)
+        disk = mcu.eval("_ramfs.heap")
+        mcu.put("config.json", json.dumps(cfg))
+        with open(os.path.join(ROOT, "main.py")) as f:
+            mcu.put("main.py", f.read())
+        mcu.set_rtc()
+        out = mcu.exec("import main", timeout=600)
+    free = [int(w[len("heap_free=") :]) for w in out.split() if w.startswith("heap_free=")]
+    if len(free) != PICOW_PERIODS:
+        raise RuntimeError("cores_rp2: the Pico W ran %d periods:\n%s" % (len(free), out))
+    return free[0], int(statistics.median(free[PICOW_PERIODS // 2 :])), bare, disk
+
+
+def picow_figures():
+    """The Pico W image's figures, [] when it is not built."""
+    if rp2040js.missing(rp2040js.PICOW_IMAGE) or not os.path.exists(PICOW_UF2):
+        print("# Pico W figures skipped: make targets builds its image", file=sys.stderr)
+        return []
+    first, steady, bare, disk = firmware_picow_heap()
+    note = ("RPI_PICO_W as shipped, frozen firmware, radio not answering, %d periods, RAM "
+            "littlefs's %d bytes added back; the port alone: %d bytes free after boot"
+            % (PICOW_PERIODS, disk, bare))  # fmt: skip
+    return [
+        _figure("firmware_picow_uf2_bytes", os.path.getsize(PICOW_UF2), "bytes",
+                "build/firmware/RPI_PICO_W.uf2 (make firmware BOARD=picow)"),
+        _figure("firmware_picow_heap_free_boot_bytes", first + disk, "bytes",
+                note + "; period 1"),
+        _figure("firmware_picow_heap_free_steady_bytes", steady + disk, "bytes", note),
+    ]  # fmt: skip
+
+
 def _figure(name, value, unit, note):
     return {"name": name, "value": value, "unit": unit, "note": note}
 
@@ -184,6 +233,7 @@ def run():
         _figure("firmware_rp2_heap_used_bytes", bare - (steady + disk), "bytes",
                 "the port alone (%d free) minus the firmware's steady free heap" % bare),
     ]  # fmt: skip
+    figures += picow_figures()
     loop, fresh, parts = roundtrip_cycles(OURS, OURS["files"])
     how = "lib/coap as armv6m .mpy, rp2040js cycles"
     figures += [
@@ -224,8 +274,15 @@ def summary(by):
             by["microcoapy_roundtrip_rp2040_cycles"]["value"],
             by["speedup_rp2040"]["value"],
         )
-    return s + "; firmware free heap %d bytes at period 1, %d steady (it uses %d)" % (
+    s += "; firmware free heap %d bytes at period 1, %d steady (it uses %d)" % (
         by["firmware_rp2_heap_free_boot_bytes"]["value"],
         by["firmware_rp2_heap_free_steady_bytes"]["value"],
         by["firmware_rp2_heap_used_bytes"]["value"],
     )
+    if "firmware_picow_uf2_bytes" in by:
+        s += "; Pico W image %d bytes, free heap %d at period 1, %d steady (radio down)" % (
+            by["firmware_picow_uf2_bytes"]["value"],
+            by["firmware_picow_heap_free_boot_bytes"]["value"],
+            by["firmware_picow_heap_free_steady_bytes"]["value"],
+        )
+    return s

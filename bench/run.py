@@ -32,7 +32,9 @@
   (bench/soak.py, host_tests/vworld).
 - On the RP2040 (the rp2 port in rp2040js, cycle counts; bench/cores_rp2.py):
   codec_roundtrip_rp2040_cycles (and _fresh_), firmware_rp2_heap_free_{boot,steady}_bytes,
-  and with MICROCOAPY microcoapy_roundtrip_rp2040_cycles and speedup_rp2040.
+  and with MICROCOAPY microcoapy_roundtrip_rp2040_cycles and speedup_rp2040; the Pico W
+  image a user flashes: firmware_picow_uf2_bytes, firmware_picow_heap_free_{boot,steady}_bytes
+  (its radio not answering in the emulator).
 
 Figures are reported, never asserted.
 """

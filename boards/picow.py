@@ -23,6 +23,32 @@ class Board(Mcu):
     # time.sleep_ms, not lightsleep, for the same reason).
     can_deepsleep = False
     _adc = None
+    _radio = None  # why the radio did not start at the last attempt, or None
+
+    def wifi_start(self, ssid, password, country=None):
+        """Mcu.wifi_start, with a radio that does not answer taken as a failed attempt.
+
+        When the CYW43 does not come up (no answer on its SPI bus), the driver prints
+        "[CYW43] Failed to start CYW43" at each bring-up (active(True), then config() and
+        disconnect(): about 350 ms of busy waiting each) and active(True) returns as if it
+        had worked; connect() then raises OSError EPERM. That is a WiFi failure like any
+        other, not a crash: one line per attempt, then the app's timeout and backoff
+        (app.link) apply, and wifi_status() names it. The next attempt starts from
+        active(True) again. (The driver claims a PIO state machine and program space at
+        each bring-up of its SPI bus and keeps them when the chip does not answer: after
+        six, two attempts, a bring-up fails at once (in rp2040js: 70 ms, the power cycle
+        only) until the board resets, so a radio that comes back later is used after the
+        next reset.)"""
+        try:
+            super().wifi_start(ssid, password, country)
+            self._radio = None
+        except OSError as e:
+            self._wlan = None  # the next attempt: active(True), the driver's bring-up
+            self._radio = "no radio: %s" % e
+            print("wifi: the CYW43 radio did not start (%s); the next attempt tries again" % e)
+
+    def wifi_status(self):
+        return self._radio or super().wifi_status()
 
     def _temperature(self):
         """RP2040 die temperature in °C from ADC input 4 (datasheet formula, about ±2 °C)."""

@@ -97,6 +97,7 @@ def fakes(epoch_2000, now_unix):
     class WLAN:
         PM_NONE = 0x10
         up = False
+        dead = False
 
         def __init__(self, i):
             self.st = n.STAT_IDLE
@@ -109,6 +110,8 @@ def fakes(epoch_2000, now_unix):
 
         def connect(self, ssid, pw):
             log.append(("connect", ssid))
+            if WLAN.dead:  # the CYW43 did not start: its driver's join refuses (EPERM)
+                raise OSError(1)
             self.st = n.STAT_CONNECTING
 
         def disconnect(self):
@@ -196,6 +199,27 @@ def board_checks(name, epoch_2000):
     return b, log, s
 
 
+def picow_dead_radio_checks(b, log):
+    """A Pico W whose radio does not answer: connect() raises (the driver's EPERM), which is
+    a failed attempt the status names, not an exception out of wifi_start; each attempt
+    powers the radio up again (active(True)), and one that comes back is used."""
+    WLAN = sys.modules["network"].WLAN
+    WLAN.dead = True
+    for _ in range(2):
+        del log[:]
+        try:
+            b.wifi_start("home", "pw", "GB")
+        except OSError as e:
+            check(False, "picow: wifi_start raised %r" % e)
+        check(("connect", "home") in log, "picow: no attempt %r" % log)
+        check(not b.wifi_up(), "picow: dead radio up")
+        check(b.wifi_status() == "no radio: [Errno 1] EPERM", "picow: %r" % b.wifi_status())
+    check(("active", True) in log, "picow: no fresh power-up after a failure %r" % log)
+    WLAN.dead = False
+    b.wifi_start("home", "pw", "GB")
+    check(b.wifi_status() == "connecting", "picow: radio back %r" % b.wifi_status())
+
+
 def pico_checks():
     """The plain Pico: picow's chip without the radio, and no `network` module at all."""
     log, t, m, n, Pin, WLAN, RTC = fakes(False, 1600000000)
@@ -247,6 +271,7 @@ def main():
     check(("config", {"pm": 0x10}) in log, "picow: power save off")
     check(26.0 < s["temperature"] < 29.0, "picow: ADC(4) °C %r" % s["temperature"])
     check(not b.can_deepsleep and b.rtc_memory() is None, "picow: no deep sleep")
+    picow_dead_radio_checks(b, log)
     pico_checks()
     print(json.dumps({"failures": failures}))
 

@@ -34,6 +34,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TARGETS = os.path.join(ROOT, "build", "targets")
 IMAGE = os.path.join(TARGETS, "rp2-pico.bin")
+# The Pico W image as MicroPython ships it (REPL on USB: Emulator(PICOW_IMAGE, usb=True))
+PICOW_IMAGE = os.path.join(TARGETS, "rp2-picow.bin")
 BOOTROM = os.path.join(TARGETS, "rp2040-bootrom-b1.ts")
 RUNNER = os.path.join(HERE, "rp2040js_run.mjs")
 RAMFS = os.path.join(HERE, "rp2_ramfs.py")  # MicroPython: the littlefs in RAM
@@ -56,10 +58,10 @@ class ReplError(Exception):
         self.traceback = traceback
 
 
-def missing():
+def missing(image=IMAGE):
     """What is missing to run the emulator ([] when it can run): the image, the bootrom,
     node, the rp2040js package."""
-    gone = [p for p in (IMAGE, BOOTROM) if not os.path.exists(p)]
+    gone = [p for p in (image, BOOTROM) if not os.path.exists(p)]
     if shutil.which("node") is None:
         gone.append("node")
     if not os.path.isdir(RP2040JS):
@@ -68,8 +70,9 @@ def missing():
 
 
 class Emulator:
-    def __init__(self, image=IMAGE, adc4=None, boot_timeout=30.0):
+    def __init__(self, image=IMAGE, adc4=None, boot_timeout=30.0, usb=False):
         self.image = image
+        self.usb = usb  # the REPL on the USB CDC port, not UART0 (the runner's --usb)
         self.adc4 = adc4
         self.boot_timeout = boot_timeout
         self.proc = None
@@ -88,6 +91,8 @@ class Emulator:
         argv = ["node", RUNNER, "--bootrom", BOOTROM, "--image", self.image, "--control", str(r)]
         if self.adc4 is not None:
             argv += ["--adc4", str(self.adc4)]
+        if self.usb:
+            argv.append("--usb")
         self.proc = procs.popen(
             argv,
             stdin=subprocess.PIPE,

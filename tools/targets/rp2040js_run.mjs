@@ -41,7 +41,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = process.env.RP2040JS || join(here, '../npm/node_modules/rp2040js');
 const rp2040js = await import(pathToFileURL(join(pkg, 'dist/esm/index.js')));
-const { BasePeripheral, GPIOPinState, RP2040 } = rp2040js;
+const { BasePeripheral, GPIOPinState, RP2040, USBCDC } = rp2040js;
 
 process.env.TZ = 'UTC'; // rp2040js's RTC counts in the host's local time
 
@@ -55,9 +55,14 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const args = { adc4: null, control: null };
+  const args = { adc4: null, control: null, usb: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--usb') {
+      args.usb = true; // (a flag: no value)
+      i--;
+      continue;
+    }
     if (v === undefined) usage(`${k} needs a value`);
     if (k === '--bootrom') args.bootrom = v;
     else if (k === '--image') args.image = v;
@@ -200,10 +205,51 @@ function main() {
   };
   const tty = process.stdin.isTTY; // by hand: raw keys to the board, Ctrl-] to quit
   if (tty) process.stdin.setRawMode(true);
+  // --usb: the REPL on the USB CDC port instead (the image as MicroPython ships it). The
+  // device's OUT endpoint asks for data; rp2040js answers at once, with nothing when there
+  // is no input, and the device asks again: a storm of empty transfers that would keep the
+  // core from ever sleeping. Here a request with no input is held until input comes (as a
+  // host's controller NAKs), which is also the flow control the raw REPL needs.
+  let cdc = null;
+  let held = null; // the size of the OUT request held, or null
+  const cdcPump = () => {
+    while (rxHead < rx.length && !cdc.txFIFO.full) {
+      cdc.sendSerialByte(rx[rxHead++]);
+      stats.rx++;
+    }
+    if (rxHead === rx.length) rx.length = rxHead = 0;
+    if (held !== null && !cdc.txFIFO.empty) {
+      const size = held;
+      held = null;
+      cdcRead(cdc.outEndpoint, size);
+    }
+  };
+  let cdcRead = null;
+  if (args.usb) {
+    cdc = new USBCDC(mcu.usbCtrl);
+    cdcRead = mcu.usbCtrl.onEndpointRead;
+    mcu.usbCtrl.onEndpointRead = (endpoint, size) => {
+      if (endpoint !== cdc.outEndpoint) cdcRead(endpoint, size);
+      else {
+        held = size;
+        cdcPump();
+      }
+    };
+    cdc.onSerialData = (buffer) => {
+      for (const b of buffer) out.push(b);
+      stats.tx += buffer.length;
+    };
+    cdc.onDeviceConnected = () => {
+      stats.usb = 'connected';
+      rx.push(0x0d); // a prompt for whoever waits for one (the banner went before DTR)
+      cdcPump();
+    };
+  }
   process.stdin.on('data', (chunk) => {
     if (tty && chunk.includes(0x1d)) finish('Ctrl-]');
     for (const b of chunk) rx.push(b);
-    if (!feeding) {
+    if (cdc) cdcPump();
+    else if (!feeding) {
       feeding = true;
       feed.schedule(byteNanos());
     }

@@ -9,6 +9,8 @@
 #   build/targets/clockshift-{i386,x64}.so
 #                                      the clock hook (tools/targets/clockshift.c): ticks
 #                                      moved to just before the wrap, compressed time
+#   build/targets/rp2-pico.bin, rp2-picow.bin, RPI_PICO_W.uf2
+#                                      the rp2 images (rp2.mk, firmware.mk)
 #
 # Sources: ../shared/vendor's tarball when present (VENDOR=dir to point elsewhere), else a
 # git clone of the tag and its submodules (tools/targets/fetch_micropython.sh). Debian
@@ -26,11 +28,12 @@ CLOCKSHIFT  := $(TARGETS)/clockshift-i386.so $(TARGETS)/clockshift-x64.so
 UNIX_FLAGS  := MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0
 
 .PHONY: targets targets-i386
-targets: targets-i386 targets-qemu targets-rp2
+targets: targets-i386 targets-qemu targets-rp2 targets-picow
 targets-i386: $(I386) $(CLOCKSHIFT)
 
 include tools/targets/qemu.mk
 include tools/targets/rp2.mk
+include tools/targets/firmware.mk
 
 $(TARGETS_DEPS): tools/targets/deps.sh
 	tools/targets/deps.sh
