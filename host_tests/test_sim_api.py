@@ -12,6 +12,7 @@ import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import Type
+from aiocoap.transports.udp6 import UDP6EndpointAddress
 
 from thethings_sim import dates
 from thethings_sim.control import _is_loopback
@@ -338,6 +339,50 @@ def test_notification_larger_than_a_datagram_is_sent_block_wise(sim):
     assert [v["key"] for v in json.loads(note.payload)] == [v["key"] for v in values]
     log = [e for e in sim.request_log if e["path"] == "/v2/things/%s..." % token[:4]]
     assert any(e["block2"] for e in log)  # the client fetched the rest (RFC 7959 §2.6)
+
+
+def test_a_closed_ports_icmp_error_does_not_fail_the_next_clients_datagram(sim):
+    # A datagram to a client that closed its socket (a notification of an observation it left
+    # behind) comes back as ICMP port unreachable; Linux also leaves that as the socket's
+    # pending error, returned by the next send to anyone (server.resend_after_stale_errors).
+    # The next client still gets its datagram and keeps its observation.
+    token = sim.activate()
+    before = sim.status()["subscriptions"]
+    live = Raw(sim.port)
+    gone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    gone.bind(("127.0.0.1", 0))
+    gone_port = gone.getsockname()[1]
+    gone.close()
+    try:
+        reg = aiocoap.Message(
+            _mtype=Type.CON, _mid=live.mid, _token=os.urandom(4), code=Code.GET, observe=0,
+            uri_path=("v2", "things", token), uri_query=("keepAlive=60000",),
+        )  # fmt: skip
+        live.send(reg.encode())
+        assert json.loads(live.recv().payload)["message"] == "subscribed"
+        mid = (live.mid + 7) & 0xFFFF
+
+        def two_datagrams():  # in one callback of the server's loop: no error read between
+            mman = sim._server.mman
+            for port, mtype in ((gone_port, Type.NON), (live.sock.getsockname()[1], Type.ACK)):
+                m = aiocoap.Message(_mtype=mtype, _mid=mid, code=Code.EMPTY)
+                m.remote = UDP6EndpointAddress(
+                    ("::ffff:127.0.0.1", port, 0, 0), mman.message_interface
+                )
+                mman._send_via_transport(m)  # the path of every datagram the server sends
+
+        sim._call(two_datagrams)
+        got = live.recv()
+        assert got is not None and (got.mtype, got.code, got.mid) == (Type.ACK, Code.EMPTY, mid)
+        assert write(sim, token, [{"key": "k", "value": 1}])[0] == "2.01"
+        note = live.recv()  # the observation is still there: the write's notification
+        assert note is not None and note.opt.observe and note.token == reg.token, note
+        assert [v["value"] for v in json.loads(note.payload)] == [1]
+        # RST ends the observation (RFC 7641 §3.6), leaving none to later tests
+        live.send(aiocoap.Message(_mtype=Type.RST, _mid=note.mid, code=Code.EMPTY).encode())
+        wait_for(lambda: sim.status()["subscriptions"] == before, timeout=5)
+    finally:
+        live.close()
 
 
 # -- Server date ----------------------------------------------------------------------------------

@@ -30,8 +30,26 @@ def flash(tmp_path):
 
 @pytest.fixture
 def board(flash):
+    """A board powered on with an empty flash."""
     with VirtualBoard(flash) as b:
         yield b
+
+
+@pytest.fixture
+def power_on(flash):
+    """Powers the board on once the test has put its files on the flash, as one flashes a
+    board and then plugs it in. A board already running when a test writes its main.py has
+    looked for it a few ms after power-on: the test loses that race whenever its process
+    waits that long for a core, and the board sits at the REPL, main.py never run."""
+    started = []
+
+    def start():
+        started.append(VirtualBoard(flash).start())
+        return started[-1]
+
+    yield start
+    for b in started:
+        b.stop()
 
 
 def mpy_cross(src, dst):
@@ -136,9 +154,10 @@ def test_raw_paste_mode(board):
         t.send(b"\x02")
 
 
-def test_soft_reset_prints_soft_reboot_and_runs_boot_only(board, flash):
+def test_soft_reset_prints_soft_reboot_and_runs_boot_only(power_on, flash):
     (flash / "boot.py").write_text("print('boot ran')\n")
     (flash / "main.py").write_text("open('/runs', 'a').write('main\\n')\nprint('main ran')\n")
+    board = power_on()
     board.wait_for_output("main ran")  # else mpremote's Ctrl-C may stop it first
     board.mpremote("soft-reset")
     board.mpremote("soft-reset")
@@ -148,10 +167,11 @@ def test_soft_reset_prints_soft_reboot_and_runs_boot_only(board, flash):
     assert (flash / "runs").read_text() == "main\n"  # only at power-on
 
 
-def test_ctrl_c_interrupts_main_and_ctrl_d_soft_reboots(board, flash):
+def test_ctrl_c_interrupts_main_and_ctrl_d_soft_reboots(power_on, flash):
     (flash / "main.py").write_text(
         "import time\nprint('main looping')\nwhile True:\n    time.sleep_ms(10)\n"
     )
+    board = power_on()
     board.wait_for_output("main looping")
     with Terminal.open_port(board.port) as t:
         t.send(b"\x03")
@@ -164,8 +184,9 @@ def test_ctrl_c_interrupts_main_and_ctrl_d_soft_reboots(board, flash):
         assert b'Traceback (most recent call last):\r\n  File "main.py", line 4' in t.data
 
 
-def test_repl_through_mpremote(board, flash):
+def test_repl_through_mpremote(power_on, flash):
     (flash / "main.py").write_text("print('main done')\n")
+    board = power_on()
     board.wait_for_output(">>> ")
     cmd = [sys.executable, "-m", "mpremote", "connect", board.port, "repl"]
     with Terminal.spawn(cmd) as t:
@@ -181,12 +202,13 @@ def test_repl_through_mpremote(board, flash):
         assert t.proc.wait(10) == 0
 
 
-def test_reset_command_restarts_firmware(board, flash):
+def test_reset_command_restarts_firmware(power_on, flash):
     (flash / "main.py").write_text(
         "import machine\n"
         "open('/causes', 'a').write('%d\\n' % machine.reset_cause())\n"
         "print('firmware up')\n"
     )
+    board = power_on()
     board.wait_for_output("firmware up")
     mark = board.mark()
     board.mpremote("reset")
@@ -207,7 +229,7 @@ def test_reset_command_restarts_firmware(board, flash):
         ("machine.WDT(timeout=100)", "rst:0x7 (TG0WDT_SYS_RESET)"),
     ],
 )
-def test_firmware_resets_itself(board, flash, how, printed):
+def test_firmware_resets_itself(power_on, flash, how, printed):
     (flash / "main.py").write_text(
         "import machine, os, sys, time\n"
         "n = len(open('/runs').read()) if 'runs' in os.listdir('/') else 0\n"
@@ -220,6 +242,7 @@ def test_firmware_resets_itself(board, flash, how, printed):
         "        open('/finally', 'w').write('a reset must not unwind')\n"
         "print('second boot, cause', machine.reset_cause())\n" % how
     )
+    board = power_on()
     board.wait_for_output("second boot")
     assert printed in board.output()
     assert (flash / "runs").read_text() == "xx"
@@ -227,12 +250,13 @@ def test_firmware_resets_itself(board, flash, how, printed):
     assert finally_ran == (how in ("machine.soft_reset()", "sys.exit()"))  # SystemExit
 
 
-def test_board_keeps_running_without_a_client(board, flash):
+def test_board_keeps_running_without_a_client(power_on, flash):
     # A board prints whether or not anyone listens; the output must not stall it.
     (flash / "main.py").write_text(
         "for i in range(20000):\n    print('line', i, 'x' * 60)\n"
         "open('/done', 'w').write('1')\nprint('all printed')\n"
     )
+    board = power_on()
     board.wait_for_output("all printed", timeout=20)
     assert "ran" in board.mpremote("exec", "print('ran')").stdout
     assert (flash / "done").exists()

@@ -277,8 +277,10 @@ def test_resubscribe_after_outage(sim):
     t.retry_min_ms = 200
     got = []
     t.subscribe(lambda k, v, d: got.append(v), keepalive_ms=300, timeout_ms=500)
-    ctl(sim, "outage", 2.0)  # nothing in or out for 2 s, well past keepAlive + 1 s
+    # t0 before the outage starts, so that it ends 2 s after t0 at the earliest however late
+    # the control request's answer comes back on a busy host
     t0 = ticks_ms()
+    ctl(sim, "outage", 2.0)  # nothing in or out for 2 s, well past keepAlive + 1 s
     poll_until(t, lambda: False, 1400)
     # silent past keepAlive + 1 s: the client re-registers (a fresh token), retransmitting
     # through the outage; subscribed again once the server answers it

@@ -68,6 +68,50 @@ class SimSite(interfaces.Resource, PathCapable):
         return res
 
 
+def resend_after_stale_errors(iface):
+    """Send a datagram again when its send failed with an error that belongs to an earlier one.
+
+    The socket is unconnected, with IP_RECVERR (aiocoap's udp6 sets it). When a client has
+    closed its socket, a datagram to it (a notification of an observation it left behind)
+    comes back as ICMP port unreachable, which Linux reports twice: in the error queue with
+    that client's address (aiocoap reads it and ends that client's exchanges, as it should),
+    and as the socket's pending error, which the next sendmsg() returns (ECONNREFUSED), to
+    whatever address it goes, without sending. aiocoap's transport pins that error on the
+    client being sent to and ends all its exchanges and observations: an innocent client's
+    answer is lost and its fresh registration is cancelled, from inside the callback that
+    was sending its first response (which aiocoap's pipe.py does not survive: TypeError in
+    _any_interest). Seen when one run's observation outlived its client into the next run's
+    outage and sent at the moment the outage ended.
+
+    The failed send consumed the pending error, so the datagram is sent once more; an error
+    of that second send is its own and goes to aiocoap as before.
+    """
+    send, report = iface.send, iface.error_received
+    first_try = False
+    failed = None  # the first attempt's error, held back from aiocoap
+
+    def error_received(exc):
+        nonlocal failed
+        if first_try:
+            failed = exc
+        else:
+            report(exc)
+
+    def send_once_more_after_an_error(message):
+        nonlocal first_try, failed
+        first_try, failed = True, None
+        try:
+            send(message)
+        finally:
+            first_try = False
+        if failed is not None:
+            log.debug("send to %s: %r, an earlier datagram's; sent again", message.remote, failed)
+            send(message)
+
+    iface.error_received = error_received
+    iface.send = send_once_more_after_an_error
+
+
 class Server:
     def __init__(
         self,
@@ -93,6 +137,7 @@ class Server:
         self.log_requests = log_requests
         self.page_port = page_port  # the web page's TCP port (0: a free one), None: no page
         self.page = None
+        self.mman = None  # aiocoap's message manager once started (tests send through it)
 
     async def start(self):
         self.store = Store(self.db_path)
@@ -104,8 +149,9 @@ class Server:
             loggername="thethings_sim.aiocoap",
             transports=["udp6"],
         )
-        mman = self._ctx.request_interfaces[0].token_interface
+        mman = self.mman = self._ctx.request_interfaces[0].token_interface
         self.traffic.attach(mman)
+        resend_after_stale_errors(mman.message_interface)
         sock = mman.message_interface.transport.get_extra_info("socket")
         self.port = sock.getsockname()[1]
         if self.page_port is not None:  # same host as the CoAP side (page.py)
