@@ -84,7 +84,11 @@ def test_server_errors_keep_readings(sim, firmware):
     assert len(fw.grep("outbox: 5.03")) == 5  # each retry after a backoff, then delivered
     got = delivered(sim, fw)
     assert sorted(got) == sorted(p.datetime for p in fw.periods())
-    assert set(got.values()) == {1}
+    # Once each, but for a reading whose exchange timed out (a host late past the 50 ms
+    # period's budget: the server stored it, its answer was not awaited) and that was sent
+    # again from the outbox: at-least-once. Never twice without such a timeout.
+    twice = [dt for dt, c in got.items() if c > 1]
+    assert max(got.values()) <= 2 and len(twice) <= len(fw.grep("CoapTimeout")), fw.tail()
     assert outbox_of(fw.flash) == []
 
 
