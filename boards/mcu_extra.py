@@ -47,6 +47,8 @@ def _w(board, country):
 
 def wifi_start(board, ssid, password, country=None):
     """Begin connecting and return at once (wlan.connect() does not wait)."""
+    if network is None:
+        raise OSError("no radio on this board")  # the plain Pico (boards/pico.py)
     w = _w(board, country)
     try:
         w.disconnect()  # ESP32: connect() twice without it raises "Wifi Internal Error"
