@@ -3,8 +3,10 @@
 # over the `machine` and `network` modules, each hardware object built lazily on first use
 # (no `network` on the plain Pico, whose board has has_wifi False). A board module subclasses
 # Mcu and sets its wiring and limits as class attributes; the interface is documented in
-# boards/unix.py.
+# boards/unix.py. What the loop never calls (WiFi's start, status and stop, set_time,
+# dns_server, led, watchdog, wdt_left, reset) is boards/mcu_extra.py's (Mcu.__getattr__).
 import gc
+import sys
 import time
 
 import machine
@@ -16,12 +18,6 @@ except ImportError:  # RPI_PICO: no radio, no module (boards/pico.py, has_wifi F
 
 # time.time() counts from 2000-01-01 on ESP32 (from 1970 on rp2 and others): normalise.
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0
-
-# network.STAT_* values differ between ports: compare with the names, never with numbers.
-_STATUS = (
-    "IDLE", "CONNECTING", "GOT_IP", "WRONG_PASSWORD", "NO_AP_FOUND", "CONNECT_FAIL",
-    "BEACON_TIMEOUT", "ASSOC_FAIL", "HANDSHAKE_TIMEOUT",  # ESP32 only
-)  # fmt: skip
 
 
 class Mcu:
@@ -47,53 +43,21 @@ class Mcu:
         self.uid = machine.unique_id().hex()
         self.cause = self.CAUSES.get(machine.reset_cause(), "other")
 
-    # -- WiFi ----------------------------------------------------------------------------------
+    def __getattr__(self, name):
+        # boards/mcu_extra.py's functions, imported for the call and unloaded at once (RAM:
+        # 10 methods fewer here; frozen, each is a function object and a class dict slot).
+        pkg = sys.modules.get("boards")  # None once main.py dropped it: this imports it again
+        from boards import mcu_extra as m
 
-    def _w(self, country):
-        if self._wlan is None:
-            if country and self.COUNTRY:
-                try:
-                    network.country(country)  # before active(True): the radio's channel plan
-                except (OSError, ValueError):
-                    pass  # an unknown code: the port's default plan
-            w = network.WLAN(network.STA_IF)
-            w.active(True)
-            pm = getattr(network.WLAN, "PM_NONE", None)
-            if not self.power_save and pm is not None:
-                w.config(pm=pm)
-            self._wlan = w
-        return self._wlan
-
-    def wifi_start(self, ssid, password, country=None):
-        """Begin connecting and return at once (wlan.connect() does not wait)."""
-        w = self._w(country)
-        try:
-            w.disconnect()  # ESP32: connect() twice without it raises "Wifi Internal Error"
-        except OSError:
-            pass
-        w.connect(ssid, password)
+        del sys.modules["boards.mcu_extra"]
+        if pkg:
+            del pkg.__dict__["mcu_extra"]
+        else:
+            del sys.modules["boards"]
+        return m.method(self, name)
 
     def wifi_up(self):
         return self._wlan is not None and self._wlan.isconnected()
-
-    def wifi_status(self):
-        if self._wlan is None:
-            return "off"
-        if self._stat is None:
-            self._stat = {}
-            for n in _STATUS:
-                v = getattr(network, "STAT_" + n, None)
-                if v is not None:
-                    self._stat[v] = n.lower().replace("_", " ")
-        s = self._wlan.status()
-        return self._stat.get(s, str(s))
-
-    def wifi_stop(self):
-        if self._wlan is not None:
-            try:
-                self._wlan.disconnect()
-            except OSError:
-                pass
 
     # -- sensors -------------------------------------------------------------------------------
 
@@ -117,49 +81,16 @@ class Mcu:
             return time.time_ns() // 1000000 + _EPOCH * 1000
         return (time.time() + _EPOCH) * 1000
 
-    def set_time(self, ms):
-        """Set the RTC to ms since 1970 UTC (app.link's NTP)."""
-        t = time.gmtime(ms // 1000 - _EPOCH)
-        machine.RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], ms % 1000 * 1000))
-        self._synced = True
-
-    def dns_server(self):
-        """(address, port) of the DNS server DHCP gave, or None (not connected)."""
-        if self._wlan is None or not self._wlan.isconnected():
-            return None
-        return (self._wlan.ifconfig()[3], 53)
-
-    # -- LED, watchdog, sleep, reset, safe pin -------------------------------------------------
-
-    def led(self, on):
-        if self._led is None:
-            self._led = machine.Pin(self.LED_PIN, machine.Pin.OUT)
-        self._led.value(1 if on else 0)
-
-    def watchdog(self, timeout_ms):
-        timeout_ms = max(self.wdt_min_ms, min(timeout_ms, self.wdt_max_ms))
-        self._wdt = machine.WDT(timeout=timeout_ms)
-        self._wdt_ms = timeout_ms
-        self._fed = time.ticks_ms()
-        return timeout_ms
+    # -- watchdog, sleep, safe pin -------------------------------------------------------------
 
     def feed(self):
         if self._wdt is not None:
             self._wdt.feed()
             self._fed = time.ticks_ms()
 
-    def wdt_left(self):
-        """ms until the watchdog resets the board unless fed, None when it was not started."""
-        if self._wdt is None:
-            return None
-        return self._wdt_ms - time.ticks_diff(time.ticks_ms(), self._fed)
-
     def sleep_ms(self, ms):
         if ms > 0:
             time.sleep_ms(ms)
-
-    def reset(self):
-        machine.reset()
 
     def safe_pin(self):
         return machine.Pin(self.SAFE_PIN, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0

@@ -13,18 +13,8 @@ from boards.picow import Board as _PicoW
 
 
 class Board(_PicoW):
+    # (WiFi: Mcu's methods without a radio: wifi_up() False, wifi_status() "off", wifi_stop()
+    # nothing, wifi_start() OSError; none is called with has_wifi False.)
     name = "pico"
     has_wifi = False
     LED_PIN = 25  # GP25, the green LED next to the USB socket
-
-    def wifi_start(self, ssid, password, country=None):
-        raise OSError("the Pico has no radio")
-
-    def wifi_up(self):
-        return False
-
-    def wifi_status(self):
-        return "off"
-
-    def wifi_stop(self):
-        pass

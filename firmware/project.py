@@ -13,7 +13,9 @@ package(
         "picow.py",
         "pico.py",
         "unix.py",
+        "unix_extra.py",
         "mcu.py",
+        "mcu_extra.py",
     ),  # fmt: skip
     base_path="..",
 )

@@ -78,7 +78,7 @@ def build_firmware(dest, arch="x64", opt=3):
             for f in files:
                 if f.endswith(".py") and f not in ("manifest.py", "_host.py"):
                     jobs.append((lib, os.path.relpath(os.path.join(dirpath, f), lib)))
-    for f in ("boards/__init__.py", "boards/unix.py", "main.py"):
+    for f in ("boards/__init__.py", "boards/unix.py", "boards/unix_extra.py", "main.py"):
         jobs.append((ROOT, f))
     for cwd, rel in jobs:
         out = os.path.join(dest, rel[:-3] + ".mpy")

@@ -26,7 +26,13 @@ fw_build = fixture_fw_build
 
 def flash_with_firmware(build, flash, cfg):
     os.makedirs(os.path.join(flash, "boards"))
-    for f in ("boot.py", "main.py", "boards/__init__.py", "boards/unix.py"):
+    for f in (
+        "boot.py",
+        "main.py",
+        "boards/__init__.py",
+        "boards/unix.py",
+        "boards/unix_extra.py",
+    ):
         shutil.copy(os.path.join(ROOT, f), os.path.join(flash, f))
     shutil.copytree(os.path.join(build, "app"), os.path.join(flash, "lib", "app"))
     shutil.copytree(os.path.join(build, "coap"), os.path.join(flash, "lib", "coap"))
@@ -132,7 +138,13 @@ def check_deployed(flash, lib, config):
     assert files(os.path.join(flash, "lib")) == files(lib)  # retired.py gone
     for rel in files(lib):
         assert same(os.path.join(lib, rel), os.path.join(flash, "lib", rel)), rel
-    for rel in ("boot.py", "main.py", "boards/__init__.py", "boards/unix.py"):
+    for rel in (
+        "boot.py",
+        "main.py",
+        "boards/__init__.py",
+        "boards/unix.py",
+        "boards/unix_extra.py",
+    ):
         assert same(os.path.join(ROOT, rel), os.path.join(flash, rel)), rel
     with open(os.path.join(flash, "config.json")) as f:
         assert f.read() == config.read_text()

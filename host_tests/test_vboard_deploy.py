@@ -44,8 +44,10 @@ FILES = {
     ),
     "boards/__init__.py": "from .unix import NAME\n",
     "boards/unix.py": "NAME = 'unix'\n",
+    "boards/unix_extra.py": "EXTRA = 'unix'\n",
     "boards/esp32.py": "NAME = 'esp32'\n",
     "boards/mcu.py": "class Station:\n    pass\n",
+    "boards/mcu_extra.py": "EXTRA = 'mcu'\n",
     "boot.py": "print('boot')\n",
     "main.py": "import app\napp.main()\n",
     "config.json": '{"host": "127.0.0.1"}\n',
@@ -123,7 +125,7 @@ def test_deploy_end_to_end(project, flash):
         "coap/message.mpy",
         "thethings/__init__.mpy",
     ]
-    assert sorted(os.listdir(flash / "boards")) == ["__init__.py", "unix.py"]
+    assert sorted(os.listdir(flash / "boards")) == ["__init__.py", "unix.py", "unix_extra.py"]
     for rel in ("boot.py", "main.py", "config.json", "boards/unix.py"):
         assert (flash / rel).read_bytes() == (project / rel).read_bytes()
     assert _state(flash) == before  # token and outbox: same bytes, never rewritten
@@ -142,6 +144,7 @@ def test_deploy_plan_copies_only_the_listed_files(project):
             str(project / "boards" / "__init__.py"),
             str(project / "boards" / "esp32.py"),
             str(project / "boards" / "mcu.py"),
+            str(project / "boards" / "mcu_extra.py"),
             ":boards/",
         ],
         [str(project / "boot.py"), str(project / "main.py"), ":"],
@@ -156,9 +159,8 @@ def test_deploy_plan_for_the_plain_pico_takes_the_pico_w_board_it_builds_on(proj
         (project / "boards" / name).write_text("NAME = %r\n" % name)
     cmd = deploy.plan("PORT", "pico", str(project), mpremote=["mpremote"])
     i = cmd.index(":boards/")
-    assert cmd[i - 5 : i] == ["cp"] + [
-        str(project / "boards" / n) for n in ("__init__.py", "pico.py", "picow.py", "mcu.py")
-    ]
+    names = ("__init__.py", "pico.py", "picow.py", "mcu.py", "mcu_extra.py")
+    assert cmd[i - 6 : i] == ["cp"] + [str(project / "boards" / n) for n in names]
 
 
 def test_deploy_refuses_an_incomplete_tree(project):
@@ -199,7 +201,7 @@ def test_deploy_steps_put_the_board_in_safe_mode_then_copy_in_it(project):
     assert r.returncode == 0, r.stderr
     assert [line.split(" connect PORT ")[1] for line in r.stdout.splitlines()] == [
         "resume exec '<SAFE, mark>' + reset",
-        "resume exec '<check: safe mode>' + exec '<prepare /lib>' + cp -r %s : + cp %s %s "
+        "resume exec '<check: safe mode>' + exec '<prepare /lib>' + cp -r %s : + cp %s %s %s "
         ":boards/ + cp %s %s : + cp %s :config.json + exec '<leave safe mode>' + reset"
         % tuple(
             str(project / p)
@@ -207,6 +209,7 @@ def test_deploy_steps_put_the_board_in_safe_mode_then_copy_in_it(project):
                 "build/lib",
                 "boards/__init__.py",
                 "boards/unix.py",
+                "boards/unix_extra.py",
                 "boot.py",
                 "main.py",
                 "config.json",

@@ -2,8 +2,9 @@
 
 Writes exactly these, then resets the board:
     build/lib/*                         -> :lib/     (compiled .mpy, from `make mpy`)
-    boards/__init__.py, boards/BOARD.py -> :boards/  (and what BOARD.py builds on: boards/mcu.py
-                                                  for esp32, picow; picow.py, mcu.py for pico)
+    boards/__init__.py, boards/BOARD.py -> :boards/  (and what BOARD.py builds on: mcu.py and
+                                                  mcu_extra.py for esp32, picow; picow.py too
+                                                  for pico; unix_extra.py for unix)
     boot.py, main.py                    -> :
     CONFIG (default config.json)        -> :config.json
 Everything else in flash is left alone, above all the state the firmware keeps there (its
@@ -39,11 +40,13 @@ import sys
 import time
 
 BOARDS = ("esp32", "esp32c3", "picow", "pico", "unix")
-# The board modules a board's module imports: mcu.py (what the MCU boards share); the plain
-# Pico's is the Pico W's without the radio.
+# The board modules a board's module imports: mcu.py (what the MCU boards share) and its
+# rarely called methods (mcu_extra.py; unix_extra.py for unix); the plain Pico's is the Pico
+# W's without the radio.
 _BASES = {
-    "esp32": ["mcu.py"], "esp32c3": ["esp32.py", "mcu.py"], "picow": ["mcu.py"],
-    "pico": ["picow.py", "mcu.py"],
+    "esp32": ["mcu.py", "mcu_extra.py"], "esp32c3": ["esp32.py", "mcu.py", "mcu_extra.py"],
+    "picow": ["mcu.py", "mcu_extra.py"], "pico": ["picow.py", "mcu.py", "mcu_extra.py"],
+    "unix": ["unix_extra.py"],
 }  # fmt: skip
 
 # Session 1, under the watchdog: SAFE, the mark (gone with the next reset), then mpremote's

@@ -24,7 +24,7 @@ _HOPS = const(8)  # CNAMEs followed within one reply
 _CAP = const(1 << 28)  # a deadline ticks_add() takes on a 32-bit port
 
 # RFC 1035 §4.1.1 RCODE 1-5 (others by number)
-_RCODE = ("FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED")
+_RCODE = const(("FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"))
 
 
 def resolve(host, server, timeout_ms, port=53):

@@ -4,10 +4,18 @@ import gc
 import json
 from time import ticks_ms
 
+from micropython import const
+
 from app import unload
 from app.app import Backoff
 from app.store import Store
 from thethings import redact
+
+# What the loop reads of the config (start() keeps only these)
+_KEEP = const((
+    "server", "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
+    "batch_max", "max_periods", "wifi", "ntp_host",
+))  # fmt: skip
 
 
 def setup(app, board, cfg, log):
@@ -91,9 +99,3 @@ def start(app):
     app.cfg = {k: cfg[k] for k in _KEEP}
     unload("app.start")
     return nxt, sleep
-
-
-_KEEP = (
-    "server", "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
-    "batch_max", "max_periods", "wifi", "ntp_host",
-)  # fmt: skip

@@ -35,8 +35,8 @@ class Subscription:
             ka = int(app.cfg["keepalive_s"] * 1000)
             app.thing.subscribe(self.value, ka, max(1, ticks_diff(app.dl, ticks_ms())))
             app.log("subscribed")
-        except (ThingError, CoapError, OSError) as e:
-            app.log("subscribe: %r, retrying" % (e,))
+        except (ThingError, CoapError, OSError, MemoryError) as e:  # (no room for the
+            app.log("subscribe: %r, retrying" % (e,))  # client's observe(): thing.poll retries)
 
     def poll(self, thing, ms):
         try:

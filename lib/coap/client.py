@@ -4,15 +4,16 @@
 # waits. Callbacks run inside poll() (and observe(), for the first response) only, never
 # inside request(): a callback may call request(), observe() and cancel().
 import select
+import sys
 from time import ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
-from coap.engine import CAP, DELETE, GET, POST, PUT, CoapError, CoapTimeout, Engine, Request
+# DELETE, GET, POST, PUT, CoapTimeout: for the client's users (from coap.client import GET)
+from coap.engine import CAP, DELETE, GET, POST, PUT, CoapError, CoapTimeout, Engine, Request  # noqa: F401
 
 _EAGAIN = const(11)  # errno on Linux, lwIP (ESP32, Pico W) and the unix port
 _ECONNREFUSED = const(111)  # ICMP port unreachable, on a connected socket
-_API = (DELETE, POST, PUT, CoapTimeout)  # imported from here by the client's users
 
 
 class Client(Engine):
@@ -51,6 +52,18 @@ class Client(Engine):
 
     def close(self):
         self._sock.close()
+
+    def __getattr__(self, name):
+        # wait(r, timeout_ms), observe(path, callback, query=(), timeout_ms=None, wait=True)
+        # and cancel(o, timeout_ms=None), which a firmware's loop calls rarely (an activation,
+        # a subscription's start and renewal): coap/client_extra.py's functions, imported for
+        # the call and unloaded at once (RAM: a .mpy's code lives in the heap).
+        from coap import client_extra as m
+
+        unload = sys.modules.pop  # (the package's attribute too: nothing keeps the module)
+        unload("coap.client_extra")
+        del sys.modules["coap"].__dict__["client_extra"]
+        return m.method(self, name)
 
     def _read(self):
         # One datagram from the socket into the engine, and the replies out. False if
@@ -112,18 +125,6 @@ class Client(Engine):
         )  # fmt: skip
         return self._run(self.start(r, ticks_ms(), timeout_ms))
 
-    def wait(self, r, timeout_ms):
-        """Drive the client until request r (queued with start()) is done, for timeout_ms at
-        most: True if it is. A request in the background: later calls keep driving it (its
-        retransmissions, its own deadline). Runs no callback."""
-        dl = ticks_add(ticks_ms(), min(max(timeout_ms, 0), CAP))
-        while not r.done:
-            left = ticks_diff(dl, ticks_ms())
-            if left <= 0:
-                return False
-            self._step(left, r)
-        return True
-
     def pace(self):
         """Between the steps of a blocking call (request, observe, cancel): the ms the next
         step may wait at most. A firmware sets its own (feed the watchdog, then its budget):
@@ -146,49 +147,6 @@ class Client(Engine):
         m.decode(r.data, r.n)
         m.body = r.body
         return m
-
-    def observe(self, path, callback, query=(), timeout_ms=None, wait=True):
-        """Register (GET Observe 0, RFC 7641 §3.1) and return an Observation. callback(msg)
-        gets the first response (before observe() returns) and each fresh notification
-        (from poll()); callback(None) when the observation was lost. If the callback raises
-        on the first response, the observation is forgotten and the exception raised. With
-        wait False it returns at once: the registration goes on in the background, its
-        answer to the callback from poll() (None if it failed)."""
-        if len(self.obs) >= self.max_observations:
-            raise CoapError("too many observations")
-        from coap.observe import Observation
-
-        r = Request(GET, path, query)
-        o = Observation(r.path, r.query, callback, self.rand(4), self.observe_margin_ms)
-        o.started = not wait
-        r = o.register(self, ticks_ms(), timeout_ms)
-        if not wait:
-            try:
-                self._flush()
-            except BaseException:  # not sent (the socket's OSError): no observation
-                o.end(self, ticks_ms())
-                raise
-            return o
-        m = self._run(r)
-        o.started = True
-        self._cb += 1
-        try:
-            callback(m)
-        except BaseException:
-            o.end(self)  # the server's next notification gets an RST
-            raise
-        finally:
-            self._cb -= 1
-        return o
-
-    def cancel(self, o, timeout_ms=None):
-        """Deregister with GET Observe 1 and the same token (RFC 7641 §3.6); the client
-        forgets the observation at once, whatever the answer (notifications then get RST).
-        Raises CoapTimeout, CoapError when the deregistration is not answered."""
-        now = ticks_ms()
-        o.end(self, now)
-        self._run(self.start(Request(GET, o.path, o.query, observe=1, token=o.token), now,
-                             timeout_ms))  # fmt: skip
 
     def poll(self, timeout_ms=0):
         """Receive, run the timers (retransmissions, re-registrations, the blocks of a

@@ -16,6 +16,7 @@ package(
         "observe.py",
         "blockwise.py",
         "client.py",
+        "client_extra.py",
         "aio.py",
         "__main__.py",
     ),  # fmt: skip

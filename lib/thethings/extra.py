@@ -7,8 +7,8 @@ from micropython import const
 from coap.client import CoapError
 from thethings.thing import ThingError, _answer, _key
 
-_METHODS = ("read", "history", "date")
-_PROPERTIES = ("subscribed", "resubscribes")
+_METHODS = const(("read", "history", "date"))
+_PROPERTIES = const(("subscribed", "resubscribes"))
 
 
 def attr(thing, name):
