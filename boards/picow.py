@@ -40,15 +40,17 @@ class Board(Mcu):
         only) until the board resets, so a radio that comes back later is used after the
         next reset.)"""
         try:
-            super().wifi_start(ssid, password, country)
+            self.__getattr__("wifi_start")(ssid, password, country)  # boards/mcu_extra.py
             self._radio = None
         except OSError as e:
+            if not self.has_wifi:
+                raise  # the plain Pico (boards/pico.py): no radio at all, not one to retry
             self._wlan = None  # the next attempt: active(True), the driver's bring-up
             self._radio = "no radio: %s" % e
             print("wifi: the CYW43 radio did not start (%s); the next attempt tries again" % e)
 
     def wifi_status(self):
-        return self._radio or super().wifi_status()
+        return self._radio or self.__getattr__("wifi_status")()
 
     def _temperature(self):
         """RP2040 die temperature in °C from ADC input 4 (datasheet formula, about ±2 °C)."""
