@@ -59,39 +59,12 @@ def _payload(batch):
     return write_payload(vals)
 
 
-class Backoff:
-    """Retry delay doubling from lo to hi ms (at most a day), plus up to 25% jitter."""
-
-    def __init__(self, lo, hi):
-        self.lo = lo
-        self.hi = hi
-        self.delay = 0
-        self.due = None
-
-    def ready(self):
-        # (clears a due time once it passed: called every period, a stamp never gets old)
-        if self.due is not None and ticks_diff(ticks_ms(), self.due) >= 0:
-            self.due = None
-        return self.due is None
-
-    def fail(self):
-        from os import urandom
-
-        d = self.delay = min(max(self.delay * 2, self.lo), self.hi)
-        self.due = ticks_add(ticks_ms(), d + d * urandom(1)[0] // 1024)
-        return d
-
-    def ok(self):
-        self.delay = 0
-        self.due = None
-
-
 class App:
     # The state. app.start sets up the rest (board, cfg, log, store, period_ms, token, the
-    # backoffs b_net, b_write, b_act, stats, up_t; then wdt, fed, dl). Defaults live here on
-    # the class: an instance's dict holds only what was written (RAM: a dict of 23 slots
-    # rather than 37; each field below is written rarely, or only on some boards). And why,
-    # written by write() when it fails: why that write failed.
+    # backoffs b_net, b_write, b_act (thethings.thing.Backoff), stats, up_t; then wdt, fed,
+    # dl). Defaults live here on the class: an instance's dict holds only what was written
+    # (RAM: a dict of 23 slots rather than 37; each field below is written rarely, or only on
+    # some boards). And why, written by write() when it fails: why that write failed.
     client = thing = None  # the CoAP client, the Thing (app.provision)
     addr = None  # the server's (family, sockaddr), from DNS (app.provision)
     act = None  # the activation request in flight (app.provision)

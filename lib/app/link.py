@@ -13,7 +13,7 @@
 from time import ticks_add, ticks_diff, ticks_ms
 
 from app import unload
-from app.app import Backoff
+from thethings.thing import Backoff
 
 
 class Link:

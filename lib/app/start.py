@@ -5,9 +5,8 @@ import json
 from time import ticks_ms
 
 from app import unload
-from app.app import Backoff
 from app.store import Store
-from thethings import redact
+from thethings.thing import Backoff, redact
 
 
 def setup(app, board, cfg, log):
