@@ -14,9 +14,6 @@ try:
 except ImportError:  # RPI_PICO: no radio, no module (boards/pico.py, has_wifi False)
     network = None
 
-# time.time() counts from 2000-01-01 on ESP32 (from 1970 on rp2 and others): normalise.
-_EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0
-
 # network.STAT_* values differ between ports: compare with the names, never with numbers.
 _STATUS = (
     "IDLE", "CONNECTING", "GOT_IP", "WRONG_PASSWORD", "NO_AP_FOUND", "CONNECT_FAIL",
@@ -108,18 +105,26 @@ class Mcu:
 
     # -- clock ---------------------------------------------------------------------------------
 
+    # time.time() counts from 2000-01-01 on ESP32, from 1970 on rp2: thethings.thing.EPOCH,
+    # imported here, not with this module (boot.py, safe mode: no library loaded), when the
+    # app (which loaded it) reads or sets the clock.
+
     def time_ms(self):
         """ms since 1970 UTC, or None until the clock was set (NTP, or kept by the RTC
         through deep sleep and soft resets: a year before 2024 means never set)."""
         if not self._synced and time.gmtime()[0] < 2024:
             return None
+        from thethings.thing import EPOCH
+
         if hasattr(time, "time_ns"):
-            return time.time_ns() // 1000000 + _EPOCH * 1000
-        return (time.time() + _EPOCH) * 1000
+            return time.time_ns() // 1000000 + EPOCH * 1000
+        return (time.time() + EPOCH) * 1000
 
     def set_time(self, ms):
         """Set the RTC to ms since 1970 UTC (app.link's NTP)."""
-        t = time.gmtime(ms // 1000 - _EPOCH)
+        from thethings.thing import EPOCH
+
+        t = time.gmtime(ms // 1000 - EPOCH)
         machine.RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], ms % 1000 * 1000))
         self._synced = True
 

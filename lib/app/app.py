@@ -34,16 +34,15 @@ from time import gmtime, ticks_add, ticks_diff, ticks_ms
 from app import unload
 from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
+from thethings.thing import EPOCH  # time.gmtime()'s epoch: 2000 on ESP32, 1970 on rp2 and unix
 
-# time.gmtime() counts from the board's epoch: 2000 on ESP32, 1970 on rp2 and unix.
-_EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0
 ISO = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"  # of a stamp(): the form theThings.IO stores
 
 
 def stamp(t):
     """ms since 1970 UTC -> (year, month, day, hour, minute, second, ms): a write's datetime
     (thethings.write_payload), exact on boards whose floats are single precision."""
-    return gmtime(t // 1000 - _EPOCH)[:6] + (t % 1000,)
+    return gmtime(t // 1000 - EPOCH)[:6] + (t % 1000,)
 
 
 def _payload(batch):

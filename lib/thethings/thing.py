@@ -9,7 +9,7 @@
 # 4.xx/5.xx code, or a body {"status": "error", "message": ...}, raises ThingError with the
 # server's message. Nothing here prints; repr() and redact() show a token's first 4 characters.
 import json
-from time import ticks_add, ticks_diff, ticks_ms
+from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
@@ -21,6 +21,11 @@ _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3
 _FORBIDDEN = const(0x83)  # 4.03: the platform's answer to rate limits too (thethings-api.md)
 _TOO_MANY = const(0x9D)  # 4.29 Too Many Requests, RFC 8516
 _GRACE = const(1000)  # theThings.IO's SDK: dead when silent for keepAlive + 1 s
+
+# Unix seconds at the epoch of the port's time.time() and time.gmtime(): 2000-01-01 on ESP32,
+# 1970 on rp2, unix and CPython (MicroPython's only two). Defined here only: dates'
+# unix_offset(), app.app's stamps and the boards' clock (boards/mcu.py) read it from here.
+EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0
 
 
 def redact(token):
