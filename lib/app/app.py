@@ -59,22 +59,40 @@ def _payload(batch):
 
 
 class App:
-    # The state. app.start sets up the rest (board, cfg, log, store, period_ms, token, the
-    # backoffs b_net, b_write, b_act (thethings.thing.Backoff), stats, up_t; then wdt, fed,
-    # dl). Defaults live here on the class: an instance's dict holds only what was written
-    # (RAM: a dict of 23 slots rather than 37; each field below is written rarely, or only on
-    # some boards). And why, written by write() when it fails: why that write failed.
-    client = thing = None  # the CoAP client, the Thing (app.provision)
-    addr = None  # the server's (family, sockaddr), from DNS (app.provision)
-    act = None  # the activation request in flight (app.provision)
+    # The state, every field of it, declared here. Only App writes them: its methods, and
+    # its set-up (app.start: App() and run() call it, out of line so that its code is
+    # unloaded after). The other modules tell it what they found out through server(),
+    # activation() and set_period() below.
+    # Set up by app.start for the App's life: an annotation, no default (a class attribute
+    # would cost a slot that nothing reads: RAM).
+    board: object  # the board (its interface: boards/unix.py)
+    cfg: dict  # config.json's (app.config); from run() on only what the loop reads
+    log: object  # print, or alike (the period line is printed piece by piece: end="")
+    store: object  # app.store.Store: the token, the outbox, the dropped count (flash)
+    period_ms: int  # config.json's, or the server's (set_period())
+    token: str  # the thing token; None or "" until activated
+    b_net: object  # thethings.thing.Backoff of DNS and socket (app.provision)
+    b_write: object  # of writes (write())
+    b_act: object  # of a refused activation: 1 h doubling to 12 h (app.provision)
+    stats: dict  # counters, logged at the end (max_periods)
+    n: int  # periods, counted across deep sleeps (app.sleep)
+    up: int  # uptime, ms, summed (ticks wrap after 12 days on boards)
+    up_t: int  # ticks when up was last summed
+    wdt: int  # the watchdog's timeout, ms
+    fed: int  # ticks of the watchdog's last feed (feed())
+    dl: int  # ticks: the end of the current slot (period(), idle())
+    why: str  # why the last write() failed
+    # Written rarely, or only on some boards: a default here, so that an instance's dict
+    # holds only what was written (RAM: a dict of 23 slots rather than 37).
+    client = thing = None  # the CoAP client (server()), the Thing (ready())
+    addr = None  # the server's (family, sockaddr), from DNS (server())
+    act = None  # the activation request in flight (activation())
     sub = False  # subscribe() called on the current thing
     token_saved = True  # False while a token waits to be written to flash
     reported = 0  # dropped count last put into a reading
     held = ()  # [(ticks, values)] sampled before the clock was set
     refused = None  # the server's message when it last refused the activation code
     link = subs = None  # app.link (boards with a radio), app.subscribe (subscribe on)
-    n = 0  # periods, counted across deep sleeps (app.sleep)
-    up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
 
     def __init__(self, board, cfg, log=print):
         from app.start import setup
@@ -296,6 +314,36 @@ class App:
             self.feed()
         self.why += ", retry in %d ms" % self.b_write.fail()
         return False
+
+    # -- what the other modules find out: they call these, App writes its fields ----------
+
+    def server(self, client, addr):
+        """app.provision: the server's address (family, sockaddr), kept (a reconnect needs no
+        DNS), and the CoAP client on a socket to it (None: none yet). app.link, neither: the
+        link came back after a loss (a fresh socket: the local address may have changed), the
+        old client (closed) and what was on it are forgotten: its thing, subscription and
+        activation in flight."""
+        if addr:
+            self.addr = addr
+        elif not client:
+            self.thing = self.act = None
+            self.sub = False
+        self.client = client
+
+    def activation(self, act, token=None, saved=True, refused=None):
+        """app.provision: act, the activation request in flight (None: none); the token it
+        got (saved: in flash already), or the server's message when it refused the code."""
+        self.act = act
+        if token:
+            self.token = token
+            if not saved:
+                self.token_saved = False  # (True, the class's default, is never written: RAM)
+        if refused:
+            self.refused = refused
+
+    def set_period(self, ms):
+        """app.subscribe: the period the server set."""
+        self.period_ms = ms
 
     def idle(self, until):
         """Wait for the next sample, keeping the client (a subscription, an activation in

@@ -59,8 +59,7 @@ class Link:
                         app.thing.unsubscribe(1)
                     if app.client:
                         app.client.close()
-                    app.client = app.thing = app.act = None  # (act: the old client's)
-                    app.sub = False
+                    app.server(None, None)  # forgets them
             elif self.was:
                 app.log("wifi: lost (%s)" % b.wifi_status())
             self.was = up

@@ -51,6 +51,7 @@ def setup(app, board, cfg, log):
         "late_max_ms": 0, "skipped": 0, "heap_first": 0, "heap_last": 0, "heap_max": 0,
         "heap_peak": 0,
     }  # fmt: skip
+    app.n = app.up = 0  # (written each period: no default on the class, RAM)
     app.up_t = ticks_ms()  # (up: the uptime summed up to then)
 
 
@@ -76,7 +77,10 @@ def start(app):
             app.log("deepsleep off: subscribe on, or not on this board")
     nxt = ticks_ms()
     if sleep:
-        nxt = sleep.wake(app, nxt)
+        nxt, kept = sleep.wake(app, nxt)
+        if kept:  # a deep-sleep wake: the counts go on, the uptime from the reset on
+            app.n, app.reported, app.up = kept
+            app.up_t = b.t0
     t = app.token
     app.log(
         "firmware on %s %s (%s): %s every %d ms, token %s, outbox %d, wdt %d ms%s"
