@@ -31,12 +31,19 @@
 import gc
 from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
+from micropython import const
+
 from app import unload
 from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
 from thethings.thing import EPOCH  # time.gmtime()'s epoch: 2000 on ESP32, 1970 on rp2 and unix
 
 ISO = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"  # of a stamp(): the form theThings.IO stores
+
+# What App.write() did with a batch (app.outbox reads them too); why, in App.why.
+SENT = const(0)  # acknowledged (2.xx)
+RETRY = const(1)  # not sent, to be kept: no answer, 5.xx, 4.01, 4.03, 4.29...; a backoff
+REJECTED = const(2)  # refused for good (4.00, 4.13, 4.15; bad input): will never change
 
 
 def stamp(t):
@@ -81,7 +88,7 @@ class App:
     wdt: int  # the watchdog's timeout, ms
     fed: int  # ticks of the watchdog's last feed (feed())
     dl: int  # ticks: the end of the current slot (period(), idle())
-    why: str  # why the last write() failed
+    why: str  # why the last write() sent nothing (RETRY, REJECTED), for the log
     # Written rarely, or only on some boards: a default here, so that an instance's dict
     # holds only what was written (RAM: a dict of 23 slots rather than 37).
     client = thing = None  # the CoAP client (server()), the Thing (ready())
@@ -222,18 +229,18 @@ class App:
             h.append((tick, values))
             res = "held: no clock yet"
         else:
-            err = False
+            r = RETRY
             if not why and not len(sto):
-                err = self.write([(0, t, values)])
-                if err is None:
+                r = self.write([(0, t, values)])
+                if r == SENT:
                     st["sent"] += 1
                     res = "sent"
                 else:
                     why = self.why
-                    if err:
+                    if r == REJECTED:
                         sto.add_dropped(1)
                         res = "rejected: " + why
-            if err is False:
+            if r == RETRY:
                 st["queued"] += 1
                 res = "queued: " + why if why else "queued"
                 if not sto.append(t, values):
@@ -285,10 +292,10 @@ class App:
 
     def write(self, batch):
         """One write request of batch [(seq, t, values)], a list it empties once the payload is
-        built (RAM: only the payload stays for the request). None when acknowledged, else
-        True for an answer that will never change (4.00, 4.13, 4.15, bad input: the batch is
-        dropped), False for a failure (timeout, 5.xx, 4.01...: kept, and a backoff); why
-        it failed in self.why."""
+        built (RAM: only the payload stays for the request). Returns SENT when acknowledged,
+        REJECTED for an answer that will never change (4.00, 4.13, 4.15, bad input: the
+        batch is to be dropped), RETRY for a failure (timeout, 5.xx, 4.01...: to be kept; a
+        backoff); why it was not sent in self.why."""
         try:
             body = _payload(batch)
             batch.clear()
@@ -297,14 +304,14 @@ class App:
             gc.collect()
             self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: feed()
             self.b_write.ok()
-            return None
+            return SENT
         except ValueError as e:
             self.why = repr(e)
-            return True
+            return REJECTED
         except ThingError as e:
             self.why = str(e)
             if e.code in (0x80, 0x8D, 0x8F):
-                return True
+                return REJECTED
             # (4.01 too: the token is kept whatever happens, never re-activated)
         except (CoapError, OSError, MemoryError) as e:  # (no room for a datagram: later)
             self.why = repr(e)
@@ -313,7 +320,7 @@ class App:
             st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())  # (see period())
             self.feed()
         self.why += ", retry in %d ms" % self.b_write.fail()
-        return False
+        return RETRY
 
     # -- what the other modules find out: they call these, App writes its fields ----------
 
