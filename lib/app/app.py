@@ -89,12 +89,12 @@ class App:
     fed: int  # ticks of the watchdog's last feed (feed())
     dl: int  # ticks: the end of the current slot (period(), idle())
     why: str  # why the last write() sent nothing (RETRY, REJECTED), for the log
+    sub: bool  # subscribe() called on the current thing: set and read with subscribe on only
     # Written rarely, or only on some boards: a default here, so that an instance's dict
     # holds only what was written (RAM: a dict of 23 slots rather than 37).
     client = thing = None  # the CoAP client (server()), the Thing (ready())
     addr = None  # the server's (family, sockaddr), from DNS (server())
     act = None  # the activation request in flight (activation())
-    sub = False  # subscribe() called on the current thing
     token_saved = True  # False while a token waits to be written to flash
     reported = 0  # dropped count last put into a reading
     held = ()  # [(ticks, values)] sampled before the clock was set
@@ -362,7 +362,7 @@ class App:
             left = self.left()  # (the watchdog's margin bounds each step: fed between them)
             if left <= 0:
                 return
-            if self.sub and self.thing:
+            if self.subs and self.sub and self.thing:
                 self.subs.poll(self.thing, left)
             elif self.act:
                 try:

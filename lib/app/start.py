@@ -38,6 +38,7 @@ def setup(app, board, cfg, log):
         from app.subscribe import Subscription
 
         app.subs = Subscription(app)
+        app.sub = False  # (not a class default: a slot in the class's dict, RAM)
         try:  # the period a server set (app.subscribe), while config.json's is the same
             with open("period_s") as f:
                 p, c = json.load(f)
