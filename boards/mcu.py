@@ -16,9 +16,6 @@ try:
 except ImportError:  # RPI_PICO: no radio, no module (boards/pico.py, has_wifi False)
     network = None
 
-# time.time() counts from 2000-01-01 on ESP32 (from 1970 on rp2 and others): normalise.
-_EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0
-
 
 class Mcu:
     has_wifi = True
@@ -72,14 +69,20 @@ class Mcu:
 
     # -- clock ---------------------------------------------------------------------------------
 
+    # time.time() counts from 2000-01-01 on ESP32, from 1970 on rp2: thethings.thing.EPOCH,
+    # imported here, not with this module (boot.py, safe mode: no library loaded), when the
+    # app (which loaded it) reads or sets the clock.
+
     def time_ms(self):
         """ms since 1970 UTC, or None until the clock was set (NTP, or kept by the RTC
         through deep sleep and soft resets: a year before 2024 means never set)."""
         if not self._synced and time.gmtime()[0] < 2024:
             return None
+        from thethings.thing import EPOCH
+
         if hasattr(time, "time_ns"):
-            return time.time_ns() // 1000000 + _EPOCH * 1000
-        return (time.time() + _EPOCH) * 1000
+            return time.time_ns() // 1000000 + EPOCH * 1000
+        return (time.time() + EPOCH) * 1000
 
     # -- watchdog, sleep, safe pin -------------------------------------------------------------
 

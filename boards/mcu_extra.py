@@ -8,7 +8,7 @@ import time
 import machine
 from micropython import const
 
-from boards.mcu import _EPOCH, network
+from boards.mcu import network
 
 # network.STAT_* values differ between ports: compare with the names, never with numbers.
 _STATUS = const(
@@ -80,7 +80,9 @@ def wifi_stop(board):
 
 def set_time(board, ms):
     """Set the RTC to ms since 1970 UTC (app.link's NTP)."""
-    t = time.gmtime(ms // 1000 - _EPOCH)
+    from thethings.thing import EPOCH
+
+    t = time.gmtime(ms // 1000 - EPOCH)
     machine.RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], ms % 1000 * 1000))
     board._synced = True
 

@@ -74,6 +74,32 @@ def test_token_from_config_needs_no_activation(sim, firmware):
     assert activations(sim) == [] and len(stored(sim, token)) == 2
 
 
+def test_a_refused_write_is_dropped_and_counted(sim, firmware, tmp_path):
+    # App.write()'s REJECTED (an answer that will never change: 4.00 here), from the outbox
+    # and from the period alike: the batch leaves the outbox or is not queued, and counts as
+    # dropped; the next period's write goes through (SENT), nothing is kept to retry.
+    token = sim.activate()
+    flash = tmp_path / "flash"
+    (flash / "outbox").mkdir(parents=True)
+    old = {"t": 1700000000000, "v": [["temperature", 20.5]]}  # a reading left by a last run
+    (flash / "outbox" / "00000000").write_text(json.dumps(old))
+    cfg = fast_config(sim.url, "", max_periods=2, token=token)
+    del cfg["activation_code"]
+    sim.fail_next(2, code="4.00")  # the outbox's batch, then the period's reading
+    fw = firmware(cfg)
+    assert fw.wait() == 0, fw.tail()
+    out = fw.output()
+    assert "outbox: 1 rejected (4.00 " in out, fw.tail()
+    p = fw.periods()
+    assert [x.n for x in p] == [1, 2], p
+    assert p[0].outcome.startswith("rejected: 4.00 "), p[0].outcome
+    assert p[1].outcome == "sent", p[1].outcome
+    assert outbox_of(str(flash)) == [], "nothing kept to retry"
+    with open(flash / "dropped") as f:
+        assert int(f.read()) == 2, "both counted as dropped"
+    assert len(stored(sim, token)) == 1  # only period 2's reading
+
+
 OK = {"server": "coap://h", "activation_code": "x", "period_s": 1}
 BAD = [  # (config.json: a dict merged into OK (None deletes a field), a text, or None: none)
     (None, "missing in the flash root"),

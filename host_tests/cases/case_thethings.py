@@ -152,6 +152,37 @@ def test_error_and_redaction():
     c.close()
 
 
+def test_backoff_rule():
+    # The one retry rule (thethings.thing.Backoff: the Thing's re-subscriptions and every
+    # firmware retry): lo doubling to hi, each due time d plus less than 25% of d of jitter;
+    # ok() starts again from lo. Delays of minutes: no due time passes while this runs.
+    from thethings.thing import Backoff
+
+    b = Backoff(100000, 900000)
+    assert b.ready() and b.delay == 0, "nothing failed yet"
+    got = []
+    for _ in range(6):
+        t0 = ticks_ms()
+        d = b.fail()
+        t1 = ticks_ms()
+        got.append(d)
+        assert d <= ticks_diff(b.due, t0), "due after the delay"
+        assert ticks_diff(b.due, t1) <= d + d * 255 // 1024, "jitter under 25%"
+        assert not b.ready(), "not due yet"
+    eq(got, [100000, 200000, 400000, 800000, 900000, 900000], "doubling to hi")
+    jit = set()
+    for _ in range(20):  # the jitter is random, not a constant: seconds past the delay
+        t0 = ticks_ms()
+        b.fail()
+        jit.add((ticks_diff(b.due, t0) - 900000 + 500) // 1000)
+    assert len(jit) > 1, jit
+    b.due = time.ticks_add(ticks_ms(), -1)  # a due time that passed: cleared by ready()
+    assert b.ready() and b.due is None, "cleared once passed"
+    b.fail()
+    b.ok()
+    assert b.ready() and b.fail() == 100000, "ok(): from lo again"
+
+
 # -- against the sim ------------------------------------------------------------------------------
 
 

@@ -150,7 +150,9 @@ def fakes(epoch_2000, now_unix):
 
 
 def load(name):
-    for k in ("boards", "boards.mcu", "boards." + name):  # boards.mcu: over these fakes
+    # boards.mcu: over these fakes; thethings.thing: its EPOCH (the boards' clock reads it)
+    # from this fake time's epoch
+    for k in ("boards", "boards.mcu", "boards." + name, "thethings.thing"):
         sys.modules.pop(k, None)
     mod = __import__("boards." + name)
     return getattr(mod, name).Board()
@@ -257,6 +259,7 @@ def pico_checks():
 
 def main():
     sys.path.insert(0, sys.argv[1])  # the repository root, for boards/
+    sys.path.insert(1, sys.argv[1] + "/lib")  # thethings.thing: EPOCH
     b, log, s = board_checks("esp32", True)
     check(s["temperature"] == 50.0, "esp32: raw °F -> °C %r" % s["temperature"])
     check(b.cause == "deepsleep" and b.can_deepsleep, "esp32: cause / deepsleep")

@@ -31,19 +31,25 @@
 import gc
 from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
+from micropython import const
+
 from app import unload
 from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
+from thethings.thing import EPOCH  # time.gmtime()'s epoch: 2000 on ESP32, 1970 on rp2 and unix
 
-# time.gmtime() counts from the board's epoch: 2000 on ESP32, 1970 on rp2 and unix.
-_EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0
 ISO = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"  # of a stamp(): the form theThings.IO stores
+
+# What App.write() did with a batch (app.outbox reads them too); why, in App.why.
+SENT = const(0)  # acknowledged (2.xx)
+RETRY = const(1)  # not sent, to be kept: no answer, 5.xx, 4.01, 4.03, 4.29...; a backoff
+REJECTED = const(2)  # refused for good (4.00, 4.13, 4.15; bad input): will never change
 
 
 def stamp(t):
     """ms since 1970 UTC -> (year, month, day, hour, minute, second, ms): a write's datetime
     (thethings.write_payload), exact on boards whose floats are single precision."""
-    return gmtime(t // 1000 - _EPOCH)[:6] + (t % 1000,)
+    return gmtime(t // 1000 - EPOCH)[:6] + (t % 1000,)
 
 
 def _payload(batch):
@@ -59,50 +65,41 @@ def _payload(batch):
     return write_payload(vals)
 
 
-class Backoff:
-    """Retry delay doubling from lo to hi ms (at most a day), plus up to 25% jitter."""
-
-    def __init__(self, lo, hi):
-        self.lo = lo
-        self.hi = hi
-        self.delay = 0
-        self.due = None
-
-    def ready(self):
-        # (clears a due time once it passed: called every period, a stamp never gets old)
-        if self.due is not None and ticks_diff(ticks_ms(), self.due) >= 0:
-            self.due = None
-        return self.due is None
-
-    def fail(self):
-        from os import urandom
-
-        d = self.delay = min(max(self.delay * 2, self.lo), self.hi)
-        self.due = ticks_add(ticks_ms(), d + d * urandom(1)[0] // 1024)
-        return d
-
-    def ok(self):
-        self.delay = 0
-        self.due = None
-
-
 class App:
-    # The state. app.start sets up the rest (board, cfg, log, store, period_ms, token, the
-    # backoffs b_net, b_write, b_act, stats, up_t; then wdt, fed, dl). Defaults live here on
-    # the class: an instance's dict holds only what was written (RAM: a dict of 23 slots
-    # rather than 37; each field below is written rarely, or only on some boards). And why,
-    # written by write() when it fails: why that write failed.
-    client = thing = None  # the CoAP client, the Thing (app.provision)
-    addr = None  # the server's (family, sockaddr), from DNS (app.provision)
-    act = None  # the activation request in flight (app.provision)
-    sub = False  # subscribe() called on the current thing
+    # The state, every field of it, declared here. Only App writes them: its methods, and
+    # its set-up (app.start: App() and run() call it, out of line so that its code is
+    # unloaded after). The other modules tell it what they found out through server(),
+    # activation() and set_period() below.
+    # Set up by app.start for the App's life: an annotation, no default (a class attribute
+    # would cost a slot that nothing reads: RAM).
+    board: object  # the board (its interface: boards/unix.py)
+    cfg: dict  # config.json's (app.config); from run() on only what the loop reads
+    log: object  # print, or alike (the period line is printed piece by piece: end="")
+    store: object  # app.store.Store: the token, the outbox, the dropped count (flash)
+    period_ms: int  # config.json's, or the server's (set_period())
+    token: str  # the thing token; None or "" until activated
+    b_net: object  # thethings.thing.Backoff of DNS and socket (app.provision)
+    b_write: object  # of writes (write())
+    b_act: object  # of a refused activation: 1 h doubling to 12 h (app.provision)
+    stats: dict  # counters, logged at the end (max_periods)
+    n: int  # periods, counted across deep sleeps (app.sleep)
+    up: int  # uptime, ms, summed (ticks wrap after 12 days on boards)
+    up_t: int  # ticks when up was last summed
+    wdt: int  # the watchdog's timeout, ms
+    fed: int  # ticks of the watchdog's last feed (feed())
+    dl: int  # ticks: the end of the current slot (period(), idle())
+    why: str  # why the last write() sent nothing (RETRY, REJECTED), for the log
+    sub: bool  # subscribe() called on the current thing: set and read with subscribe on only
+    # Written rarely, or only on some boards: a default here, so that an instance's dict
+    # holds only what was written (RAM: a dict of 23 slots rather than 37).
+    client = thing = None  # the CoAP client (server()), the Thing (ready())
+    addr = None  # the server's (family, sockaddr), from DNS (server())
+    act = None  # the activation request in flight (activation())
     token_saved = True  # False while a token waits to be written to flash
     reported = 0  # dropped count last put into a reading
     held = ()  # [(ticks, values)] sampled before the clock was set
     refused = None  # the server's message when it last refused the activation code
     link = subs = None  # app.link (boards with a radio), app.subscribe (subscribe on)
-    n = 0  # periods, counted across deep sleeps (app.sleep)
-    up = 0  # uptime, ms, summed (ticks wrap after 12 days on boards)
 
     def __init__(self, board, cfg, log=print):
         from app.start import setup
@@ -232,18 +229,18 @@ class App:
             h.append((tick, values))
             res = "held: no clock yet"
         else:
-            err = False
+            r = RETRY
             if not why and not len(sto):
-                err = self.write([(0, t, values)])
-                if err is None:
+                r = self.write([(0, t, values)])
+                if r == SENT:
                     st["sent"] += 1
                     res = "sent"
                 else:
                     why = self.why
-                    if err:
+                    if r == REJECTED:
                         sto.add_dropped(1)
                         res = "rejected: " + why
-            if err is False:
+            if r == RETRY:
                 st["queued"] += 1
                 res = "queued: " + why if why else "queued"
                 if not sto.append(t, values):
@@ -295,10 +292,10 @@ class App:
 
     def write(self, batch):
         """One write request of batch [(seq, t, values)], a list it empties once the payload is
-        built (RAM: only the payload stays for the request). None when acknowledged, else
-        True for an answer that will never change (4.00, 4.13, 4.15, bad input: the batch is
-        dropped), False for a failure (timeout, 5.xx, 4.01...: kept, and a backoff); why
-        it failed in self.why."""
+        built (RAM: only the payload stays for the request). Returns SENT when acknowledged,
+        REJECTED for an answer that will never change (4.00, 4.13, 4.15, bad input: the
+        batch is to be dropped), RETRY for a failure (timeout, 5.xx, 4.01...: to be kept; a
+        backoff); why it was not sent in self.why."""
         try:
             body = _payload(batch)
             batch.clear()
@@ -307,14 +304,14 @@ class App:
             gc.collect()
             self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: feed()
             self.b_write.ok()
-            return None
+            return SENT
         except ValueError as e:
             self.why = repr(e)
-            return True
+            return REJECTED
         except ThingError as e:
             self.why = str(e)
             if e.code in (0x80, 0x8D, 0x8F):
-                return True
+                return REJECTED
             # (4.01 too: the token is kept whatever happens, never re-activated)
         except (CoapError, OSError, MemoryError) as e:  # (no room for a datagram: later)
             self.why = repr(e)
@@ -323,7 +320,37 @@ class App:
             st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())  # (see period())
             self.feed()
         self.why += ", retry in %d ms" % self.b_write.fail()
-        return False
+        return RETRY
+
+    # -- what the other modules find out: they call these, App writes its fields ----------
+
+    def server(self, client, addr):
+        """app.provision: the server's address (family, sockaddr), kept (a reconnect needs no
+        DNS), and the CoAP client on a socket to it (None: none yet). app.link, neither: the
+        link came back after a loss (a fresh socket: the local address may have changed), the
+        old client (closed) and what was on it are forgotten: its thing, subscription and
+        activation in flight."""
+        if addr:
+            self.addr = addr
+        elif not client:
+            self.thing = self.act = None
+            self.sub = False
+        self.client = client
+
+    def activation(self, act, token=None, saved=True, refused=None):
+        """app.provision: act, the activation request in flight (None: none); the token it
+        got (saved: in flash already), or the server's message when it refused the code."""
+        self.act = act
+        if token:
+            self.token = token
+            if not saved:
+                self.token_saved = False  # (True, the class's default, is never written: RAM)
+        if refused:
+            self.refused = refused
+
+    def set_period(self, ms):
+        """app.subscribe: the period the server set."""
+        self.period_ms = ms
 
     def idle(self, until):
         """Wait for the next sample, keeping the client (a subscription, an activation in
@@ -335,7 +362,7 @@ class App:
             left = self.left()  # (the watchdog's margin bounds each step: fed between them)
             if left <= 0:
                 return
-            if self.sub and self.thing:
+            if self.subs and self.sub and self.thing:
                 self.subs.poll(self.thing, left)
             elif self.act:
                 try:

@@ -13,7 +13,7 @@
 from time import ticks_add, ticks_diff, ticks_ms
 
 from app import unload
-from app.app import Backoff
+from thethings.thing import Backoff
 
 
 class Link:
@@ -59,8 +59,7 @@ class Link:
                         app.thing.unsubscribe(1)
                     if app.client:
                         app.client.close()
-                    app.client = app.thing = app.act = None  # (act: the old client's)
-                    app.sub = False
+                    app.server(None, None)  # forgets them
             elif self.was:
                 app.log("wifi: lost (%s)" % b.wifi_status())
             self.was = up

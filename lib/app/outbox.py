@@ -143,6 +143,9 @@ def flush(s, app):
     """Send the outbox of store s (app.store) oldest first through app.write(), as many
     readings per request as fit a datagram, while time remains; a batch leaves the outbox
     only once acknowledged. Returns how many were sent."""
+    from app.app import REJECTED, RETRY  # (loaded: the App calls this; app.crash imports
+    # this module without it)
+
     sent = 0
     while s.n and app.ready() is None:
         batch = []
@@ -163,12 +166,12 @@ def flush(s, app):
             continue  # unreadable entries were dropped
         n = len(batch)
         seqs = [r[0] for r in batch]
-        err = app.write(batch)
-        if err is False:
+        r = app.write(batch)
+        if r == RETRY:
             app.log("outbox: " + app.why)
             break
         remove(s, seqs)
-        if err:
+        if r == REJECTED:
             add_dropped(s, n)
             app.log("outbox: %d rejected (%s)" % (n, app.why))
         else:

@@ -84,23 +84,26 @@ def connect(app):
     import coap.uri  # noqa: F401
 
     try:
-        if app.addr is None:
-            app.addr = _address(app, socket)
+        a = app.addr
+        if a is None:
+            a = _address(app, socket)
+            app.server(None, a)  # kept whatever happens next: resolved once per boot
         gc.collect()  # so that the client's buffers (kept) go to the bottom of the heap
-        s = socket.socket(app.addr[0], socket.SOCK_DGRAM)
+        s = socket.socket(a[0], socket.SOCK_DGRAM)
         try:
             # A connected socket: the network stack drops datagrams from anyone else, and
             # recv() allocates no source address per datagram.
-            s.connect(app.addr[1])
+            s.connect(a[1])
             # theThings.IO answers and notifications are small, and writes are kept to
             # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
-            c = app.client = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
+            c = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])
             c.block_szx = 5
             c.pace = app.feed  # each step of a call within the budget, fed between
             c.rx_max = 640
         except Exception:
             s.close()
             raise
+        app.server(c, a)
     except OSError as e:
         app.log("server %s: %r, retry in %d ms" % (cfg["server"], e, app.b_net.fail()))
         return False
@@ -120,14 +123,15 @@ def activate(app):
         if not code or not app.b_act.ready() or not app.b_net.ready():
             return False
         app.stats["activations"] += 1
-        r = app.act = c.start(request(code), ticks_ms())  # deadline: MAX_TRANSMIT_WAIT
+        r = c.start(request(code), ticks_ms())  # deadline: MAX_TRANSMIT_WAIT
+        app.activation(r)
     try:
         if not c.wait(r, app.left()):
             return False  # in flight: the idle slices and the next periods drive it
     except OSError as e:  # the link gone under it (a send failed): as a lost datagram
         app.log("activation: %r" % (e,))
         return False
-    app.act = None
+    app.activation(None)
     try:
         if r.err:
             raise r.err
@@ -137,17 +141,15 @@ def activate(app):
     except ThingError as e:
         msg = "%s (%s)" % (e.message or "no message", str(e).split()[0])
         if msg != app.refused:  # once per message: it is tried again for days
-            app.refused = msg
+            app.activation(None, refused=msg)
             app.log("activation refused: " + msg)
         app.log("activation: retry in %d s" % (app.b_act.fail() // 1000))
         return False
     except (CoapError, OSError) as e:
         app.log("activation: no answer (%r), retry in %d ms" % (e, app.b_net.fail()))
         return False
-    app.token = t
     saved = app.store.save_token(t)  # tmp + rename; retried each period if not
-    if not saved:
-        app.token_saved = False  # (True, the class's default, is never written: RAM)
+    app.activation(None, t, saved)
     app.b_act.ok()
     app.log("activated: token %s %s" % (redact(t), "saved" if saved else "kept"))
     return True

@@ -9,26 +9,29 @@
 import json
 from time import ticks_add, ticks_diff, ticks_ms
 
+_boot = 0  # ms from the reset to this boot's first sample (wake()): sleep() wakes that early
+
 
 def wake(app, nxt):
-    """At start: restore the state of a deep-sleep wake and wait for the sample's slot.
-    Returns the ticks of the first sample."""
+    """At start: the state a deep-sleep wake restores, after waiting for the sample's slot.
+    Returns (the ticks of the first sample, None or (periods, dropped count reported,
+    uptime) before the sleep, for app.start to restore: the App's)."""
+    global _boot
     b = app.board
     boot = ticks_diff(ticks_ms(), b.t0)  # since the reset: the boot took this long
     try:
         s = json.loads(b.rtc_memory())
-        due, app.n, app.reported, app.up = s["next"], s["n"], s["r"], s["up"]
+        due, kept = s["next"], (s["n"], s["r"], s["up"])
     except (OSError, ValueError, KeyError, TypeError):
-        return nxt
-    app.up_t = b.t0  # uptime from the reset on, on top of what it was when asleep
-    app.boot = boot
+        return nxt, None
+    _boot = boot
     t = b.time_ms()
     if due and t:
         wait = due - t
         if 0 < wait <= app.period_ms:  # woke early, as asked: wait for the sample's time
             app.idle(ticks_add(nxt, wait))
-            return ticks_ms()
-    return nxt
+            return ticks_ms(), kept
+    return nxt, kept
 
 
 def sleep(app, nxt):
@@ -36,7 +39,7 @@ def sleep(app, nxt):
     return)."""
     b = app.board
     wait = max(1, ticks_diff(nxt, ticks_ms()))
-    early = min(getattr(app, "boot", 0) + 20, wait - 1)  # (20 ms: the wake's own slack)
+    early = min(_boot + 20, wait - 1)  # (20 ms: the wake's own slack)
     t = b.time_ms()
     up = app.up + ticks_diff(ticks_ms(), app.up_t) + wait  # uptime counts across sleeps
     s = {"n": app.n, "r": app.reported, "next": t and t + wait, "up": up - early}

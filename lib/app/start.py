@@ -7,9 +7,8 @@ from time import ticks_ms
 from micropython import const
 
 from app import unload
-from app.app import Backoff
 from app.store import Store
-from thethings import redact
+from thethings.thing import Backoff, redact
 
 # What the loop reads of the config (start() keeps only these)
 _KEEP = const((
@@ -47,6 +46,7 @@ def setup(app, board, cfg, log):
         from app.subscribe import Subscription
 
         app.subs = Subscription(app)
+        app.sub = False  # (not a class default: a slot in the class's dict, RAM)
         try:  # the period a server set (app.subscribe), while config.json's is the same
             with open("period_s") as f:
                 p, c = json.load(f)
@@ -60,6 +60,7 @@ def setup(app, board, cfg, log):
         "late_max_ms": 0, "skipped": 0, "heap_first": 0, "heap_last": 0, "heap_max": 0,
         "heap_peak": 0,
     }  # fmt: skip
+    app.n = app.up = 0  # (written each period: no default on the class, RAM)
     app.up_t = ticks_ms()  # (up: the uptime summed up to then)
 
 
@@ -85,7 +86,10 @@ def start(app):
             app.log("deepsleep off: subscribe on, or not on this board")
     nxt = ticks_ms()
     if sleep:
-        nxt = sleep.wake(app, nxt)
+        nxt, kept = sleep.wake(app, nxt)
+        if kept:  # a deep-sleep wake: the counts go on, the uptime from the reset on
+            app.n, app.reported, app.up = kept
+            app.up_t = b.t0
     t = app.token
     app.log(
         "firmware on %s %s (%s): %s every %d ms, token %s, outbox %d, wdt %d ms%s"

@@ -72,6 +72,6 @@ def _builtin(app, key, value):
     if 0.001 <= p <= 86400:
         from app.outbox import write_atomic  # (App.period unloads it)
 
-        app.period_ms = int(p * 1000 + 0.5)
+        app.set_period(int(p * 1000 + 0.5))
         write_atomic("period_s", json.dumps((p, app.cfg["period_s"])))
     app.log("period_s %r: period %d ms" % (value, app.period_ms))

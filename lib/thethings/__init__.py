@@ -1,5 +1,6 @@
 # micropython-thethings: a theThings.IO v2 client over CoAP for MicroPython (and CPython).
-#   thethings.thing   Thing (write, subscribe/poll), ThingError, write_payload(), redact()
+#   thethings.thing   Thing (write, subscribe/poll), ThingError, write_payload(), redact(),
+#                     Backoff (the retry rule: doubling, 25% jitter)
 #   thethings.activation  activate()
 #   thethings.extra   the code of Thing.read/history/date/subscribed/resubscribes, retryable()
 #   thethings.dates   iso(), compact(), parse(), split(), days(), unix_offset(): Unix

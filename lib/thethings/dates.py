@@ -113,6 +113,6 @@ def parse(s):
 def unix_offset():
     """Unix seconds at this board's time epoch (time.gmtime(0)): 946684800 on ESP32, 0 on rp2,
     unix and CPython. Unix time = time.time() + unix_offset()."""
-    import time
+    from thethings.thing import EPOCH
 
-    return days(time.gmtime(0)[0], 1, 1) * _DAY
+    return EPOCH

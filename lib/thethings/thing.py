@@ -9,8 +9,7 @@
 # 4.xx/5.xx code, or a body {"status": "error", "message": ...}, raises ThingError with the
 # server's message. Nothing here prints; repr() and redact() show a token's first 4 characters.
 import json
-import os
-from time import ticks_add, ticks_diff, ticks_ms
+from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
@@ -22,6 +21,11 @@ _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3
 _FORBIDDEN = const(0x83)  # 4.03: the platform's answer to rate limits too (thethings-api.md)
 _TOO_MANY = const(0x9D)  # 4.29 Too Many Requests, RFC 8516
 _GRACE = const(1000)  # theThings.IO's SDK: dead when silent for keepAlive + 1 s
+
+# Unix seconds at the epoch of the port's time.time() and time.gmtime(): 2000-01-01 on ESP32,
+# 1970 on rp2, unix and CPython (MicroPython's only two). Defined here only: dates'
+# unix_offset(), app.app's stamps and the boards' clock (boards/mcu.py) read it from here.
+EPOCH = 946684800 if gmtime(0)[0] == 2000 else 0
 
 
 def redact(token):
@@ -141,13 +145,47 @@ def write_payload(values):
     return b",".join(parts)
 
 
+class Backoff:
+    """Retry delay doubling from lo to hi ms (at most a day: a due time is a ticks stamp, read
+    right only within 6.2 days), plus up to 25% random jitter, so that a fleet back from an
+    outage does not retry in lockstep. The one rule of every retry: the Thing's
+    re-subscriptions, and the firmware's (app: the server, writes, activation, WiFi, NTP)."""
+
+    def __init__(self, lo, hi):
+        self.lo = lo
+        self.hi = hi
+        self.delay = 0  # the last delay, ms (0: none since ok())
+        self.due = None  # ticks when the next try is due, None: now
+
+    def ready(self):
+        """True when a try is due (clearing a due time once it passed: looked at often, at
+        least daily, a stamp never gets old)."""
+        if self.due is not None and ticks_diff(ticks_ms(), self.due) >= 0:
+            self.due = None
+        return self.due is None
+
+    def fail(self):
+        """A try failed: the next is due after the doubled delay and its jitter. Returns the
+        delay (ms, without the jitter)."""
+        from os import urandom
+
+        d = self.delay = min(max(self.delay * 2, self.lo), self.hi)
+        self.due = ticks_add(ticks_ms(), d + d * urandom(1)[0] // 1024)
+        return d
+
+    def ok(self):
+        """A try worked: the next failure starts again from lo."""
+        self.delay = 0
+        self.due = None
+
+
 class Thing:
     """One thing, by its token, on a coap.client.Client. Requests block until answered (or
     timeout_ms, default the client's MAX_TRANSMIT_WAIT) and raise ThingError when refused,
     CoapError/CoapTimeout/OSError when not answered, ValueError for bad input (nothing sent)."""
 
-    # Re-subscription backoff (ms), doubling from min to max plus up to 50% random jitter, so
-    # that a fleet coming back from an outage does not subscribe in lockstep.
+    # Re-subscription backoff (ms), doubling from min to max plus jitter (Backoff), so that a
+    # fleet coming back from an outage does not subscribe in lockstep.
     retry_min_ms = 1000
     retry_max_ms = 60000
 
@@ -158,8 +196,7 @@ class Thing:
         self._handler = None  # set while subscribed (or trying to be)
         self._obs = None  # the coap.observe.Observation
         self._sub = None  # (query, timeout_ms, keepalive_ms + grace) of the subscription
-        self._retry = None  # ticks of the next subscription after a loss, None: none due
-        self._backoff = 0
+        self._b = None  # the re-subscriptions' Backoff (made at the first failure): its due
         self._err = None  # the first exception a handler raised, for poll() to raise
         self._n = 0  # registrations of the observations before this one
         self.last_error = None  # why the subscription last failed
@@ -197,14 +234,14 @@ class Thing:
         self.unsubscribe()
         self._handler = handler
         self._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms + _GRACE)
-        self._backoff = 0
         try:
             self._observe(True)
             if not self._obs.active:  # refused, or answered without Observe (§3.2)
                 raise self.last_error or ThingError(0, "not subscribed")
         except Exception as e:
             self.last_error = e
-            if self._retry is None:  # (_on scheduled it for a refusal)
+            b = self._b
+            if b is None or b.due is None:  # (_on scheduled it for a refusal)
                 self._later()
             raise
 
@@ -224,9 +261,12 @@ class Thing:
             o.due_now(c, ticks_ms(), every)
 
     def _later(self):
-        b = min(max(self._backoff * 2, self.retry_min_ms), self.retry_max_ms)
-        self._backoff = b
-        self._retry = ticks_add(ticks_ms(), b + b * os.urandom(1)[0] // 512)
+        # A new subscription after the backoff (poll() makes it). The Backoff is made only
+        # now: a subscription that never fails holds none (RAM); a new subscribe() drops it.
+        b = self._b
+        if b is None:
+            b = self._b = Backoff(self.retry_min_ms, self.retry_max_ms)
+        b.fail()
 
     def unsubscribe(self, timeout_ms=None):
         """Stop: deregister (GET Observe 1, RFC 7641 §3.6), best effort, waiting timeout_ms
@@ -234,7 +274,7 @@ class Thing:
         the observation and rejects the server's next notification with RST, which ends it
         there too."""
         self._handler = None
-        self._retry = None
+        self._b = None  # no re-subscription due, and the next failure backs off from the start
         o = self._obs
         self._obs = None
         if o is not None:
@@ -256,18 +296,16 @@ class Thing:
         dl = ticks_add(ticks_ms(), timeout_ms)
         while True:
             left = ticks_diff(dl, ticks_ms())
-            r = self._retry
-            if r is not None and self._handler is not None:
-                w = ticks_diff(r, ticks_ms())
-                if w <= 0:
-                    self._retry = None
+            b = self._b
+            if b is not None and b.due is not None and self._handler is not None:
+                if b.ready():  # its time came (ready() cleared it)
                     try:
                         self._observe()  # in the background: its answer comes to _on
                     except BaseException:  # OSError: the socket's send, the link gone
                         self._later()  # tried again after the backoff, as for a failure
                         raise
                     continue
-                left = min(left, w)
+                left = min(left, ticks_diff(b.due, ticks_ms()))
             c.poll(max(0, left))
             e = self._err
             if e is not None:
@@ -290,7 +328,9 @@ class Thing:
         if o is not None and not o.active:  # ended by a 2.xx without Observe: not kept
             self.last_error = ThingError(m.code, "not subscribed")
             return self._later()
-        self._backoff = 0
+        b = self._b
+        if b is not None:  # answered: the next loss backs off from the start (a retry
+            b.delay = 0  # already due stays due)
         if self._handler is None or not isinstance(items, list):
             return  # {} keepalive, {"status": "success", "message": "subscribed"}
         for v in items:
