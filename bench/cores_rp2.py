@@ -17,8 +17,9 @@ returns figure dicts like bench/run.py's; each workload gets a freshly booted bo
   period 1 and the median over the second half of PERIODS offline periods, with what the
   RAM littlefs takes added back (on a Pico the filesystem is in flash);
   firmware_rp2_heap_used_bytes: what the firmware takes of the heap, the port's own free
-  heap (the image booted, the firmware not run, after gc.collect()) minus the firmware's
-  steady free heap.
+  heap (the image booted, the rig's RAM littlefs mounted in place of the flash a Pico's port
+  mounts at boot, the firmware not run, after gc.collect()) minus the firmware's steady
+  free heap.
 - firmware_picow_uf2_bytes: the size of the Pico W image a user flashes (`make firmware
   BOARD=picow`, build/targets/RPI_PICO_W.uf2); firmware_picow_heap_free_boot_bytes and
   firmware_picow_heap_free_steady_bytes: the same heap figures of that image (REPL on USB)
@@ -149,23 +150,36 @@ def roundtrip_cycles(work, files):
     return loop, fresh, parts
 
 
-def firmware_heap():
-    """(free at period 1, steady free, free at the REPL after boot, RAM disk bytes)."""
-    cfg = {"server": "coap://127.0.0.1", "activation_code": "bench", "period_s": 1,
-           "max_periods": PERIODS, "outbox_max": PERIODS + 10}  # fmt: skip
-    with rp2040js.Emulator() as mcu:
-        bare = mcu.eval("__import__('gc').collect() or __import__('gc').mem_free()")
+def _heap_run(cfg, periods, image=None, usb=False):
+    """The frozen firmware's free heap in rp2040js: (at period 1, steady: the median of the
+    second half, the port alone after boot, the port with the rig's filesystem mounted, that
+    filesystem's RAM disk bytes)."""
+    with rp2040js.Emulator(image, usb=usb) if image else rp2040js.Emulator() as mcu:
+        free = "__import__('gc').collect() or __import__('gc').mem_free()"
+        bare = mcu.eval(free)
         mcu.ramfs(256, 160, readsize=64, progsize=64)
         disk = mcu.eval("_ramfs.heap")
+        # The baseline of "used": the port with a filesystem mounted, as a Pico's port mounts
+        # its flash at boot. The emulated flash does not mount, so the rig's RAM littlefs
+        # (its block device a Python class, its disk a bytearray) stands in: all the rig's,
+        # none of it the firmware's.
+        rig = mcu.eval(free)
         mcu.put("config.json", json.dumps(cfg))
         with open(os.path.join(ROOT, "main.py")) as f:
             mcu.put("main.py", f.read())
         mcu.set_rtc()
         out = mcu.exec("import main", timeout=600)
-    free = [int(w[len("heap_free=") :]) for w in out.split() if w.startswith("heap_free=")]
-    if len(free) != PERIODS:
-        raise RuntimeError("cores_rp2: the firmware ran %d periods:\n%s" % (len(free), out))
-    return free[0], int(statistics.median(free[PERIODS // 2 :])), bare, disk
+    got = [int(w[len("heap_free=") :]) for w in out.split() if w.startswith("heap_free=")]
+    if len(got) != periods:
+        raise RuntimeError("cores_rp2: the firmware ran %d periods:\n%s" % (len(got), out))
+    return got[0], int(statistics.median(got[periods // 2 :])), bare, rig, disk
+
+
+def firmware_heap():
+    """_heap_run of the RPI_PICO image, offline."""
+    cfg = {"server": "coap://127.0.0.1", "activation_code": "bench", "period_s": 1,
+           "max_periods": PERIODS, "outbox_max": PERIODS + 10}  # fmt: skip
+    return _heap_run(cfg, PERIODS)
 
 
 PICOW_PERIODS = 60
@@ -173,25 +187,12 @@ PICOW_UF2 = os.path.join(rp2040js.TARGETS, "RPI_PICO_W.uf2")
 
 
 def firmware_picow_heap():
-    """(free at period 1, steady free, free at the REPL after boot, RAM disk bytes) of the
-    Pico W image, its WiFi failing:
-    5 s periods, a 60 s WiFi timeout (test_targets_picow.py's run, shorter)."""
+    """_heap_run of the Pico W image, its WiFi failing: 5 s periods, a 60 s WiFi timeout
+    (test_targets_picow.py's run, shorter)."""
     cfg = {"server": "coap://127.0.0.1", "activation_code": "bench", "period_s": 5,
            "max_periods": PICOW_PERIODS, "outbox_max": PICOW_PERIODS + 10,
            "wifi": {"ssid": "home", "password": "secret12", "timeout_s": 60}}  # fmt: skip
-    with rp2040js.Emulator(rp2040js.PICOW_IMAGE, usb=True) as mcu:
-        bare = mcu.eval("__import__('gc').collect() or __import__('gc').mem_free()")
-        mcu.ramfs(256, 160, readsize=64, progsize=64)
-        disk = mcu.eval("_ramfs.heap")
-        mcu.put("config.json", json.dumps(cfg))
-        with open(os.path.join(ROOT, "main.py")) as f:
-            mcu.put("main.py", f.read())
-        mcu.set_rtc()
-        out = mcu.exec("import main", timeout=600)
-    free = [int(w[len("heap_free=") :]) for w in out.split() if w.startswith("heap_free=")]
-    if len(free) != PICOW_PERIODS:
-        raise RuntimeError("cores_rp2: the Pico W ran %d periods:\n%s" % (len(free), out))
-    return free[0], int(statistics.median(free[PICOW_PERIODS // 2 :])), bare, disk
+    return _heap_run(cfg, PICOW_PERIODS, rp2040js.PICOW_IMAGE, usb=True)
 
 
 def picow_figures():
@@ -199,7 +200,7 @@ def picow_figures():
     if rp2040js.missing(rp2040js.PICOW_IMAGE) or not os.path.exists(PICOW_UF2):
         print("# Pico W figures skipped: make targets builds its image", file=sys.stderr)
         return []
-    first, steady, bare, disk = firmware_picow_heap()
+    first, steady, bare, _, disk = firmware_picow_heap()
     note = ("RPI_PICO_W as shipped, frozen firmware, radio not answering, %d periods, RAM "
             "littlefs's %d bytes added back; the port alone: %d bytes free after boot"
             % (PICOW_PERIODS, disk, bare))  # fmt: skip
@@ -223,15 +224,17 @@ def run():
               file=sys.stderr)  # fmt: skip
         return []
     figures = []
-    first, steady, bare, disk = firmware_heap()
+    first, steady, bare, rig, disk = firmware_heap()
     note = ("frozen firmware, %d offline periods, RAM littlefs's %d bytes added back; the port "
             "alone: %d bytes free after boot" % (PERIODS, disk, bare))  # fmt: skip
     figures += [
         _figure("firmware_rp2_heap_free_boot_bytes", first + disk, "bytes", note + "; period 1"),
         _figure("firmware_rp2_heap_free_steady_bytes", steady + disk, "bytes", note),
         _figure("firmware_rp2_heap_free_bytes", steady + disk, "bytes", note + "; steady"),
-        _figure("firmware_rp2_heap_used_bytes", bare - (steady + disk), "bytes",
-                "the port alone (%d free) minus the firmware's steady free heap" % bare),
+        _figure("firmware_rp2_heap_used_bytes", rig - steady, "bytes",
+                "the port with the rig's RAM littlefs mounted (%d free; %d without it, the "
+                "disk %d of the difference) minus the firmware's steady free heap"
+                % (rig, bare, disk)),
     ]  # fmt: skip
     figures += picow_figures()
     loop, fresh, parts = roundtrip_cycles(OURS, OURS["files"])
