@@ -35,13 +35,16 @@ $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	touch $@
 
 # Every case of every feature, on two workers; it ends with each test file's time. `test-all`
-# adds only repetitions: the fault matrix under more seeds, a week of the soak's faults.
+# adds only repetitions: the long host-time firmware tests (marked x64_in_test_all: the
+# 10,000-period heap run, the virtual board's) on x64 besides i386, the fault matrix under
+# more seeds, a week of the soak's faults.
 TEST_WORKERS ?= 2
 test: setup targets
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 MORE_SEEDS ?= $(shell seq 15 34)
 test-all: test
+	ALL_PORTS=1 $(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m x64_in_test_all -k "not i386" host_tests
 	for s in $(MORE_SEEDS); do \
 	  FAULT_SEED=$$s $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
 	    host_tests/test_firmware_faults.py -k "test_fault or replays" || exit 1; done

@@ -86,11 +86,30 @@ SLOW_FIRST = (
 )  # fmt: skip
 
 
-def pytest_collection_modifyitems(items):
+# A long host-time firmware test marked `x64_in_test_all` runs in `make test` on the i386 port
+# (32-bit like the boards, where time, integers and memory are proven) and is repeated on x64
+# by `make test-all` (ALL_PORTS=1): a repetition, which test-all is for.
+ALL_PORTS = os.environ.get("ALL_PORTS") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
     def rank(item):
         f = os.path.basename(item.nodeid.split("::")[0])
         return SLOW_FIRST.index(f) if f in SLOW_FIRST else len(SLOW_FIRST)
 
+    def repeat(item):
+        cs = getattr(item, "callspec", None)
+        return (
+            not ALL_PORTS
+            and item.get_closest_marker("x64_in_test_all") is not None
+            and cs is not None
+            and cs.params.get("fw_port") == "x64"
+        )
+
+    later = [i for i in items if repeat(i)]
+    if later:
+        config.hook.pytest_deselected(items=later)
+        items[:] = [i for i in items if not repeat(i)]
     items.sort(key=rank)  # stable: each file's own order kept
 
 

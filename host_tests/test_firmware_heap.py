@@ -14,6 +14,7 @@ for a backlog: see the README). The live heap is reported as live_* below.
 
 import json
 
+import pytest
 from fw_harness import fixture_fw_build, heap_run, micropython_for
 
 fw_build = fixture_fw_build
@@ -55,6 +56,7 @@ def figures(stats, free, heap):
     }
 
 
+@pytest.mark.x64_in_test_all  # 80 s of host time a port: x64's run in make test-all
 def test_heap_no_growth_over_10000_periods(tmp_path, fw_build, fw_port):
     heap = HEAP[fw_port]
     mp = micropython_for(fw_port)

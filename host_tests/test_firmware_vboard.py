@@ -17,11 +17,14 @@ import sys
 import time
 
 import procs
+import pytest
 from fw_harness import ROOT, fast_config, fixture_fw_build, micropython_for, token_of
 
 from vboard.testing import Terminal, VirtualBoard
 
 fw_build = fixture_fw_build
+# host time over a slow virtual UART (50 s a port): x64's run in make test-all
+pytestmark = pytest.mark.x64_in_test_all
 
 
 def flash_with_firmware(build, flash, cfg):
