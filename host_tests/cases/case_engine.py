@@ -1,4 +1,4 @@
-# The sans-I/O engine (lib/coap/engine.py, observe.py, blockwise.py) in virtual time: no
+# The sans-I/O engine (lib/coap/engine.py, observer.py, blockwise.py) in virtual time: no
 # socket, no clock (cases/engine_driver.py). The case is the server. Runs under CPython, both unix
 # ports and, needing no socket, on the Cortex-M0 and RV32 cores (test_targets_m0.py). Each
 # defect of the client review (issue 9) has a case here, by its number.
@@ -7,7 +7,7 @@ from engine_driver import Driver
 
 from coap.engine import CAP, GET, POST, CoapError, CoapTimeout, Request
 from coap.message import ACK, CON, NON, RST, block
-from coap.observe import Observation
+from coap.observer import Observation
 
 CONTENT = 0x45
 CHANGED = 0x44
@@ -104,7 +104,7 @@ def test_2_registration_negotiates_block2_early():
     eq(len(v.log), 2, "re-registered")
     m = v.sent()
     eq((m.uint(6), m.uint(23)), (0, block(0, 0, 5)), "re-registration")
-    assert m.token() != b"TOK1", "with a fresh token (observe.py)"
+    assert m.token() != b"TOK1", "with a fresh token (observer.py)"
 
 
 def test_3_duplicate_answered_the_same():

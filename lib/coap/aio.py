@@ -17,7 +17,7 @@ from time import ticks_add, ticks_diff, ticks_ms
 from coap.client import Client as _Client
 from coap.engine import DELETE, GET, POST, PUT, CoapError, CoapTimeout, Request
 from coap.message import Message
-from coap.observe import Observation as _Observation
+from coap.observer import Observation as _Observation
 
 _API = (DELETE, GET, POST, PUT, CoapTimeout)  # imported from here by the client's users
 

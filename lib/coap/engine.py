@@ -13,9 +13,9 @@
 # Message layer (RFC 7252 §4): MIDs, CON retransmission, deduplication, the ACK/RST rules.
 # Request layer (§5): the NSTART = 1 queue, token matching, piggybacked and separate
 # responses. Block-wise transfers (coap.blockwise, RFC 7959) and observations
-# (coap.observe, RFC 7641) hang off it. Counters (for diagnostics and tests) are plain
-# attributes: ignored, malformed, too_large, duplicates, retransmissions, mismatched,
-# rejected, refused, overruns.
+# (coap.observer, RFC 7641's client side) hang off it. Counters (for diagnostics and
+# tests) are plain attributes: ignored, malformed, too_large, duplicates, retransmissions,
+# mismatched, rejected, refused, overruns.
 #
 # RAM: a function costs about 65 bytes on a 32-bit port whatever its size, so the engine
 # has few and full ones; nothing is allocated per datagram received.
@@ -38,7 +38,7 @@ _DEDUP = const(16)  # 8 CONs answered (MID | answer type << 16, expiry), RFC 725
 _NEWS = const(16)  # 4 notifications waiting for the application, 4 items each
 # The longest timer: 2**28 ms (3.1 days). Ticks wrap at 2**30 ms on 32-bit ports and
 # ticks_diff only orders stamps within ±2**29 ms; longer waits (Max-Age up to 2**32 - 1 s,
-# RFC 7252 §5.10.5) are re-armed in steps of this (coap.observe).
+# RFC 7252 §5.10.5) are re-armed in steps of this (coap.observer).
 CAP = const(0x0FFFFFFF)
 
 
@@ -137,7 +137,7 @@ class Engine:
         self._tries = self._tmo = self._due = 0
         self._big = 0  # size of a datagram over rx_max seen while it was out
         self.unreachable = False  # ICMP port unreachable seen (the front end sets it)
-        self.obs = []  # active observations (coap.observe)
+        self.obs = []  # active observations (coap.observer)
         self._seen = []  # CONs answered: MID | answer type << 16, expiry; oldest first
         self._news = []  # notifications: observation, datagram, length, body; oldest first
         self.lost = False  # what pop() took was the loss of the observation
