@@ -140,10 +140,7 @@ class Client(Engine):
             raise
         if r.err:
             raise r.err
-        m = self.rx
-        m.decode(r.data, r.n)
-        m.body = r.body
-        return m
+        return self.response(self.rx, r.data, r.n, r.body)
 
     def poll(self, timeout_ms=0):
         """Receive, run the timers (retransmissions, re-registrations, the blocks of a

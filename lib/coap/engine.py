@@ -467,6 +467,13 @@ class Engine:
         q.append(n)
         q.append(body)
 
+    def response(self, m, data, n, body=None):
+        """m decoded from data[:n] with its block-wise body (m.body): a response or a
+        notification as the front ends return it."""
+        m.decode(data, n)
+        m.body = body
+        return m
+
     def pop(self):
         """The oldest news: its observation, the notification decoded into rx (lost set
         instead if the observation was lost); None when there is none."""
@@ -475,9 +482,9 @@ class Engine:
             return None
         o = q.pop(0)
         d = q.pop(0)
+        n = q.pop(0)
+        b = q.pop(0)
         self.lost = d is None
         if d is not None:
-            self.rx.decode(d, q[0])
-        q.pop(0)
-        self.rx.body = q.pop(0)
+            self.response(self.rx, d, n, b)
         return o
