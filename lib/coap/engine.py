@@ -30,13 +30,21 @@
 # rather than an object: 12 slots (64 bytes on a 32-bit port) in place of the engine's
 # attributes they replace (whose dict then shrinks by as much), where a class would add a
 # type, its methods and an instance dict; its slots are named by the constants below.
-import os
 from time import ticks_add, ticks_diff
 
 from micropython import const
 
-from coap.message import ACK, CON, EACH, NON, RST, UINT, Encoder, FormatError, Message
+from coap.message import Encoder, FormatError, Message
 
+# coap.message's names, as constants of this module, which cost no global and no lookup:
+# the message types (RFC 7252 §3) and Encoder.opts()'s flags (a uint value, each of a
+# sequence of values)
+_CON = const(0)
+_NON = const(1)
+_ACK = const(2)
+_RST = const(3)
+_UINT = const(0x10000)
+_EACH = const(0x20000)
 GET = const(1)
 POST = const(2)
 PUT = const(3)
@@ -149,15 +157,19 @@ class Engine:
         self.uhost = uri_host  # Uri-Host (bytes) for a host name, RFC 7252 §6.4
         # rand(n): n random bytes, os.urandom by default (a port without it, as qemu's
         # boards, must give its own)
-        self.rand = rand or os.urandom
+        if rand is None:
+            import os  # (a local name: no global for it)
+
+            rand = os.urandom
+        self.rand = rand
         # What it sends is built in place in one buffer: datagrams of up to 1152 bytes (RFC
         # 7252 §4.6); a board that only sends small ones (smaller blocks) may give less.
         self.enc = Encoder(tx_max)
         # A request's options as Encoder.opts() writes them in one pass, in ascending number
         # (RFC 7252 §3.1), None where a request has none: Uri-Host, Observe, each Uri-Path,
         # Content-Format, each Uri-Query, Accept, Block2. One list, refilled for each request.
-        self._opts = [3, None, 6 | UINT, None, 11 | EACH, None, 12 | UINT, None,
-                      15 | EACH, None, 17 | UINT, None, 23 | UINT, None]  # fmt: skip
+        self._opts = [3, None, 6 | _UINT, None, 11 | _EACH, None, 12 | _UINT, None,
+                      15 | _EACH, None, 17 | _UINT, None, 23 | _UINT, None]  # fmt: skip
         # The one decoder: what arrives, what the front ends return and deliver. A message
         # is valid until the next call into the client.
         self.rx = Message()
@@ -217,7 +229,7 @@ class Engine:
             p = r.peer
             mid = p[_MID] = (p[_MID] + 1) & 0xFFFF
             try:
-                e.header(CON if r.con else NON, r.code, mid, r.tok)
+                e.header(_CON if r.con else _NON, r.code, mid, r.tok)
                 o = self._opts
                 o[1] = self.uhost or None
                 o[3] = r.observe if r.observe >= 0 else None
@@ -336,14 +348,14 @@ class Engine:
         except FormatError:
             self.malformed += 1
             if n >= 4 and data[0] >> 4 == 4:  # a CON whose MID can be read: reject, §4.2
-                self.reply(p, RST, data[2] << 8 | data[3])
+                self.reply(p, _RST, data[2] << 8 | data[3])
             return
         t = m.mtype
         r = p[_FLY]
-        if t >= ACK:  # never answered, RFC 7252 §4.2
+        if t >= _ACK:  # never answered, RFC 7252 §4.2
             if r is None or m.mid != p[_MID]:
                 return  # late (answered before), stray, or for another peer's MID (§4.4)
-            if t == RST:
+            if t == _RST:
                 return self.end(r, "reset by peer", now)  # our CON or NON, §4.2, §4.3
             if not r.con:
                 return
@@ -354,7 +366,7 @@ class Engine:
                 self.mismatched += 1  # §5.3.2: not our response, whatever its MID
                 return
         else:
-            if t == CON:
+            if t == _CON:
                 s = p[_SEEN]
                 for i in range(0, len(s), 2):
                     a = s[i]
@@ -371,27 +383,27 @@ class Engine:
                 # client only) a CON is rejected and a NON ignored. RFC 7252 §4.2, §4.3
                 if self.serve is not None:
                     return self.serve(p, m, data, n, now)
-                if t == CON:
+                if t == _CON:
                     self.rejected += 1
-                    self.reply(p, RST, m.mid)
+                    self.reply(p, _RST, m.mid)
                 return
-            a = RST if m.critical() else ACK  # §5.4.1: an unknown critical option: reject
+            a = _RST if m.critical() else _ACK  # §5.4.1: an unknown critical option: reject
             for r in self.reqs:
                 if r.state != _QUEUED and r.peer is p and m.token_is(r.tok):
                     break
             else:
                 for o in self.obs:  # (each of the client's server: our first peer)
                     if p is self.peers[0] and m.token_is(o.token):
-                        if t == CON:
+                        if t == _CON:
                             self.reply(p, a, m.mid, now)  # RFC 7641 §4.5
-                        if a == ACK:
+                        if a == _ACK:
                             o.take(self, m, data, n, now)
                         return
                 # Nobody asked for this (e.g. an observation we forgot): reject it so that
                 # the server stops sending. RFC 7252 §4.3, RFC 7641 §3.6
                 self.rejected += 1
-                return self.reply(p, RST, m.mid, now if t == CON else None)
-            if t == CON:
+                return self.reply(p, _RST, m.mid, now if t == _CON else None)
+            if t == _CON:
                 self.reply(p, a, m.mid, now)  # a separate response: ACKed, §5.2.2
         # r's response, piggybacked or separate
         if m.critical():
