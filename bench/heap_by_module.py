@@ -68,7 +68,7 @@ STEPS = (
     ("-thethings.activation", ""),
     ("-app.provision", ""),
     ("-app.outbox", ""),
-    ("coap.observe", "the subscription's observation"),
+    ("coap.observer", "the subscription's observation"),
 )
 
 DRIVER = """

@@ -2,7 +2,7 @@
 lib/, which the .mpy stores), per architecture: xtensawin (ESP32, the primary target; the
 figures without a suffix), armv6m (RP2040) and x64. Groups:
 
-- coap_mpy_bytes: the engine plus the blocking client (engine, observe, blockwise, client,
+- coap_mpy_bytes: the engine plus the blocking client (engine, observer, blockwise, client,
   client_extra): issue 9's figure, at most 12 KB
 - coap_codec_mpy_bytes: the codec (message)
 - coap_lib_mpy_bytes: what a blocking client's user deploys: the two above, uri and the
@@ -20,7 +20,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB = os.path.join(ROOT, "lib")
-ENGINE = ("engine", "observe", "blockwise", "client", "client_extra")
+ENGINE = ("engine", "observer", "blockwise", "client", "client_extra")
 GROUPS = (
     ("coap_mpy_bytes", ENGINE),
     ("coap_codec_mpy_bytes", ("message",)),

@@ -1,13 +1,13 @@
-# The sans-I/O engine (lib/coap/engine.py, observe.py, blockwise.py) in virtual time: no
+# The sans-I/O engine (lib/coap/engine.py, observer.py, blockwise.py) in virtual time: no
 # socket, no clock (cases/engine_driver.py). The case is the server. Runs under CPython, both unix
 # ports and, needing no socket, on the Cortex-M0 and RV32 cores (test_targets_m0.py). Each
 # defect of the client review (issue 9) has a case here, by its number.
 from caseutil import build, eq
-from engine_driver import Driver
+from engine_driver import SERVER, Driver
 
 from coap.engine import CAP, GET, POST, CoapError, CoapTimeout, Request
 from coap.message import ACK, CON, NON, RST, block
-from coap.observe import Observation
+from coap.observer import Observation
 
 CONTENT = 0x45
 CHANGED = 0x44
@@ -104,7 +104,7 @@ def test_2_registration_negotiates_block2_early():
     eq(len(v.log), 2, "re-registered")
     m = v.sent()
     eq((m.uint(6), m.uint(23)), (0, block(0, 0, 5)), "re-registration")
-    assert m.token() != b"TOK1", "with a fresh token (observe.py)"
+    assert m.token() != b"TOK1", "with a fresh token (observer.py)"
 
 
 def test_3_duplicate_answered_the_same():
@@ -307,3 +307,152 @@ def test_error_notification_ends_and_lost_reregistration():
     v.advance(1100)  # re-registration due; its every transmission lost
     v.advance(v.e.max_wait)
     eq((v.e.pop(), v.e.lost, o.active), (o, True, False), "lost")
+
+
+# -- the message layer per peer (RFC 7252 §4): issue 15's first step --------------------
+
+OTHER = ("192.0.2.2", 5683)  # another endpoint: the server's address, another port
+NEAR = ("192.0.2.1", 5684)
+
+
+def test_ack_or_rst_from_another_address_is_not_ours():
+    # RFC 7252 §4.4, §5.3.2: an ACK or RST answers our CON only from the peer it went to.
+    # From an address we do not talk to it is dropped (counted); from another peer of the
+    # engine, whose MIDs are its own, it completes nothing there either.
+    v = Driver(ack_timeout_ms=100)
+    r = v.start(Request(GET, "/x"))
+    m = v.sent()
+    eq(v.tos, [SERVER], "sent to the server")
+    v.deliver(ack(m, payload=b"forged"), addr=OTHER)
+    v.deliver(empty(RST, m.mid), addr=NEAR)
+    assert not r.done
+    eq((v.e.ignored, len(v.e.peers)), (2, 1), "dropped, counted, no peer made")
+    v.e.peer(OTHER)  # a second peer the engine talks to
+    v.deliver(empty(RST, m.mid), addr=OTHER)
+    v.deliver(ack(m, payload=b"forged"), addr=OTHER)
+    assert not r.done
+    eq((v.e.ignored, v.e.mismatched), (2, 0), "a known peer's: no exchange of its own")
+    v.advance(200)
+    eq(len(v.log), 2, "still retransmitting")
+    v.deliver(ack(m, payload=b"real"))
+    assert r.done and r.err is None
+    eq(bytes(v.e.rx.decode(r.data, r.n).payload()), b"real", "the server's answer")
+
+
+def test_datagram_from_unknown_peer_dropped_and_counted():
+    # A client talks to its server only: anything from elsewhere (a request, a response
+    # with our token, a notification with the observation's token, garbage) is dropped
+    # unanswered, not even an RST, and counted in ignored.
+    v = Driver(ack_timeout_ms=100)
+    o = observe(v)
+    r = v.start(Request(GET, "/y"))
+    m = v.sent()
+    n = len(v.log)
+    for d in (
+        build(CON, GET, 0x100, b"q", [(11, b"x")]),
+        build(CON, CONTENT, 0x101, m.token(), (), b"forged"),
+        build(CON, CONTENT, 0x102, b"TOK1", [(6, 9)], b"forged"),
+        b"\xff\x00",
+    ):
+        v.deliver(d, addr=OTHER)
+    eq((len(v.log), v.e.ignored, v.e.malformed, v.e.rejected), (n, 4, 0, 0), "dropped")
+    assert not r.done and v.e.pop() is None and o.active
+    v.deliver(ack(m, payload=b"ok"))
+    assert r.done and r.err is None
+
+
+def test_two_peers_mids_and_dedup_independent():
+    # RFC 7252 §4.4: MIDs are per endpoint (each peer's from a random start of its own);
+    # §4.5: a duplicate is the same MID from the same endpoint. One request in flight at a
+    # time (the transmit buffer): B's waits for A's.
+    v = Driver(ack_timeout_ms=100)
+    b = v.e.peer(OTHER)
+    ra = v.start(Request(GET, "/a"))
+    rb = Request(GET, "/b")
+    rb.peer = b
+    v.start(rb)
+    eq(len(v.log), 1, "B's request waits for the buffer")
+    a1 = v.sent().mid
+    v.deliver(ack(v.sent(), payload=b"A"))
+    assert ra.done and ra.err is None
+    eq(v.tos, [SERVER, OTHER], "then B's, to B")
+    b1 = v.sent().mid
+    v.deliver(ack(v.sent(), payload=b"B"), addr=SERVER)  # B's MID and token, from A
+    assert not rb.done, "from the wrong peer"
+    v.deliver(ack(v.sent(), payload=b"B"), addr=OTHER)
+    assert rb.done and rb.err is None
+    eq(bytes(v.e.rx.decode(rb.data, rb.n).payload()), b"B", "B's answer")
+    for p in (None, b, None):
+        r = Request(GET, "/c")
+        r.peer = p
+        v.start(r)
+        v.deliver(ack(v.sent(), payload=b"C"), addr=OTHER if p else SERVER)
+        assert r.done and r.err is None
+    mids = [v.sent(i).mid for i in range(2, 5)]
+    eq(mids, [(a1 + 1) & 0xFFFF, (b1 + 1) & 0xFFFF, (a1 + 2) & 0xFFFF], "each peer's in turn")
+    assert b1 != (a1 + 1) & 0xFFFF, "B's MIDs are not A's sequence"
+    # The same MID from each: no duplicate across peers; each is answered to its sender.
+    o = observe(v)
+    note = build(CON, CONTENT, 0x4000, b"TOK1", [(6, 2)], b"n")
+    n = len(v.log)
+    v.deliver(note)
+    v.deliver(note, addr=OTHER)  # B did not register TOK1: rejected, not a duplicate
+    eq(v.log[n:], [(v.ms(), empty(ACK, 0x4000)), (v.ms(), empty(RST, 0x4000))], "answers")
+    eq(v.tos[n:], [SERVER, OTHER], "each to its sender")
+    eq((v.e.duplicates, v.e.rejected), (0, 1), "no duplicate across peers")
+    v.deliver(note)
+    eq((v.e.duplicates, v.log[-1][1], v.tos[-1]), (1, empty(ACK, 0x4000), SERVER), "A's dup")
+    eq((v.e.pop(), v.e.pop()), (o, None), "the notification, once")
+
+
+def test_request_without_a_server_gets_rst():
+    # Until a resource layer is plugged in (Engine.serve), a CON request is rejected and a
+    # NON one ignored (RFC 7252 §4.2, §4.3), as is a ping (an empty CON, §4.3).
+    v = Driver()
+    v.deliver(build(CON, GET, 0x10, b"q", [(11, b"x")]))
+    v.deliver(build(NON, GET, 0x11, b"q", [(11, b"x")]))
+    v.deliver(empty(CON, 0x12))
+    eq([d for _, d in v.log], [empty(RST, 0x10), empty(RST, 0x12)], "RSTs")
+    eq(v.e.rejected, 2, "counted")
+
+
+def test_dedup_replays_a_cached_reply():
+    # The hook a server's resource layer plugs into: each new request from any peer, with
+    # a message layer of its own for each. A piggybacked response it answers a CON with is
+    # replayed whole to a duplicate (RFC 7252 §4.5) without asking it again; an empty ACK
+    # and an RST are replayed as such; a NON request gets the NON response it sends.
+    v = Driver()
+    e = v.e
+    asked = []
+
+    def serve(p, m, data, n, now):
+        asked.append((m.mid, bytes(m.payload())))
+        if m.mtype == NON:
+            return e.reply(p, build(NON, CONTENT, 0x7000, m.token(), (), b"re:non"), 0x7000)
+        if m.payload() == b"sep":
+            return e.reply(p, ACK, m.mid, now)  # the response to follow as a CON, §5.2.2
+        if m.payload() == b"no":
+            return e.reply(p, RST, m.mid, now)
+        e.reply(p, build(ACK, CONTENT, m.mid, m.token(), (), b"re:" + bytes(m.payload())),
+                m.mid, now)  # fmt: skip
+
+    e.serve = serve
+    req = build(CON, GET, 0x20, b"t1", [(11, b"r")], b"one")
+    v.deliver(req, addr=OTHER)
+    v.deliver(req, addr=OTHER)
+    want = build(ACK, CONTENT, 0x20, b"t1", (), b"re:one")
+    eq([d for _, d in v.log], [want, want], "the cached reply, replayed whole")
+    eq((v.tos, asked, e.duplicates), ([OTHER, OTHER], [(0x20, b"one")], 1), "asked once")
+    v.deliver(req, addr=NEAR)  # the same MID from another endpoint: a new request
+    eq((v.tos[-1], len(asked), len(e.peers)), (NEAR, 2, 3), "a peer of its own")
+    for pay, mid, answer in ((b"sep", 0x21, empty(ACK, 0x21)), (b"no", 0x22, empty(RST, 0x22))):
+        d = build(CON, POST, mid, b"t2", (), pay)
+        v.deliver(d, addr=OTHER)
+        v.deliver(d, addr=OTHER)
+        eq([x for _, x in v.log[-2:]], [answer, answer], pay)
+    eq((len(asked), e.duplicates), (4, 3), "asked once each")
+    v.deliver(build(NON, GET, 0x23, b"t3", (), b"non"), addr=OTHER)
+    eq(v.log[-1][1], build(NON, CONTENT, 0x7000, b"t3", (), b"re:non"), "a NON response")
+    r = v.start(Request(GET, "/mine"))  # the client's own request beside it
+    v.deliver(ack(v.sent(), payload=b"mine"))
+    assert r.done and r.err is None and v.tos[-1] == SERVER

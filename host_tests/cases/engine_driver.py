@@ -1,8 +1,10 @@
 # The engine (lib/coap/engine.py) in virtual time, for dual cases: no socket, no clock. The
-# case plays the server: it reads what the engine sent (log), answers with datagrams of its
-# own (deliver), and moves time on (advance), which runs the engine's timers exactly when
-# they are due. Milliseconds of virtual time cost none of real time, so the RFC 7252
-# default timing (93 s of MAX_TRANSMIT_WAIT) runs in milliseconds.
+# case plays the server (at SERVER, and any other peer at an address of its choosing): it
+# reads what the engine sent (log, with each datagram's address in tos), answers with
+# datagrams of its own (deliver, from SERVER unless told), and moves time on (advance),
+# which runs the engine's timers exactly when they are due. Milliseconds of virtual time
+# cost none of real time, so the RFC 7252 default timing (93 s of MAX_TRANSMIT_WAIT) runs
+# in milliseconds.
 #
 # Time starts 3 s before the 2**30 ms ticks wrap: on 32-bit ports and under CPython (whose
 # coap._host ticks behave as a board's) every case crosses it.
@@ -14,6 +16,7 @@ from coap.engine import Engine
 from coap.message import Message
 
 WRAP = 1 << 30
+SERVER = ("192.0.2.1", 5683)  # the engine's peer, as a socket would give its address
 
 
 class Rand:
@@ -28,9 +31,10 @@ class Rand:
 
 class Driver:
     def __init__(self, seed=1, engine=None, **params):
-        self.e = engine or Engine(rand=Rand(seed), **params)
+        self.e = engine or Engine(rand=Rand(seed), addr=SERVER, **params)
         self.t0 = self.now = WRAP - 3000
         self.log = []  # [(ms since the start, datagram bytes)] of what the engine sent
+        self.tos = []  # ... and the address each went to
         self.m = Message()
 
     def ms(self):
@@ -42,6 +46,7 @@ class Driver:
             if d is None:
                 return
             self.log.append((self.ms(), bytes(d)))
+            self.tos.append(self.e.to)
 
     def advance(self, ms):
         """Let ms of virtual time pass, the engine's timers firing when due."""
@@ -56,9 +61,9 @@ class Driver:
             if step >= left:
                 return
 
-    def deliver(self, data, cut=False):
-        """A datagram from the server, now."""
-        self.e.receive(data, len(data), self.now, cut)
+    def deliver(self, data, cut=False, addr=SERVER):
+        """A datagram from the server (or from addr), now."""
+        self.e.receive(data, len(data), addr, self.now, cut)
         self.flush()
 
     def start(self, r, timeout_ms=None):

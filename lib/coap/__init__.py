@@ -1,7 +1,8 @@
 # micropython-coap: a CoAP client for MicroPython (RFC 7252, 7641, 7959).
 #   coap.message    codec: Encoder, Message, FormatError
 #   coap.engine     the protocol without I/O: Engine, Request, CoapError, CoapTimeout
-#   coap.observe    observations (RFC 7641), coap.blockwise: block-wise transfers (RFC 7959)
+#   coap.observer   observations (RFC 7641's client side)
+#   coap.blockwise  block-wise transfers (RFC 7959)
 #   coap.client     Client: blocking requests, observations, poll()
 #   coap.aio        Client: the same under asyncio (await request(), async for)
 #   coap.uri        coap:// URIs to options

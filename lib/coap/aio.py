@@ -17,7 +17,7 @@ from time import ticks_add, ticks_diff, ticks_ms
 from coap.client import Client as _Client
 from coap.engine import DELETE, GET, POST, PUT, CoapError, CoapTimeout, Request
 from coap.message import Message
-from coap.observe import Observation as _Observation
+from coap.observer import Observation as _Observation
 
 _API = (DELETE, GET, POST, PUT, CoapTimeout)  # imported from here by the client's users
 
@@ -43,13 +43,6 @@ except ImportError:  # CPython
 
     def _wait_for(aw, ms):
         return asyncio.wait_for(aw, ms / 1000)
-
-
-def _message(d, n, body):
-    m = Message()
-    m.decode(d, n)
-    m.body = body
-    return m
 
 
 class Client(_Client):
@@ -116,7 +109,7 @@ class Client(_Client):
                 raise
         if r.err:
             raise r.err
-        return _message(r.data, r.n, r.body)
+        return self.response(Message(), r.data, r.n, r.body)
 
     def poll(self, timeout_ms=0):
         raise CoapError("the asyncio client polls by itself: await its calls")
@@ -140,18 +133,11 @@ class Client(_Client):
             self._kick.set()
 
     def _deliver(self):
-        # The engine's news to their observations' queues (4 each at most, the oldest go).
+        # Wake the observations that have news in the engine's queue (the one queue: each
+        # takes its own from it; 4 wait at most in all, the oldest go).
         q = self._news
-        while q:
-            o = q.pop(0)
-            oq = o._q
-            if len(oq) == 12:
-                self.overruns += 1
-                del oq[:3]
-            oq.append(q.pop(0))
-            oq.append(q.pop(0))
-            oq.append(q.pop(0))
-            o._ev.set()
+        for i in range(0, len(q), 4):
+            q[i]._ev.set()
 
     async def _receiver(self):
         while True:
@@ -185,8 +171,7 @@ class Observation(_Observation):
         _Observation.__init__(self, path, query, None, c.rand(4), c.observe_margin_ms)
         self._c = c
         self._tmo = timeout_ms
-        self._q = []  # news: datagram (None: lost), length, body; oldest first
-        self._ev = asyncio.Event()
+        self._ev = asyncio.Event()  # news of it in the engine's queue (Engine.notify)
 
     def __aiter__(self):
         return self
@@ -203,7 +188,6 @@ class Observation(_Observation):
 
     async def __anext__(self):
         c = self._c
-        q = self._q
         try:
             if not self.started:
                 if len(c.obs) >= c.max_observations:
@@ -211,19 +195,25 @@ class Observation(_Observation):
                 m = await c._done(self.register(c, ticks_ms(), self._tmo))
                 self.started = True
                 return m
-            while not q:
-                if not self.active:
-                    raise StopAsyncIteration
-                self._ev.clear()
-                await self._ev.wait()
+            q = c._news  # the engine's queue, the one of both front ends: take this one's
+            while True:
+                for i in range(0, len(q), 4):
+                    if q[i] is self:
+                        break
+                else:
+                    if not self.active:
+                        raise StopAsyncIteration
+                    self._ev.clear()
+                    await self._ev.wait()
+                    continue
+                break
         except asyncio.CancelledError:
             if self.active:
                 c._deregister(self, 2 * c.ack_timeout)  # sent by the tasks, not awaited
                 c._go()
             raise
-        d = q.pop(0)
-        n = q.pop(0)
-        body = q.pop(0)
+        _, d, n, body = q[i : i + 4]
+        del q[i : i + 4]
         if d is None:
             raise CoapError("observation lost")
-        return _message(d, n, body)
+        return c.response(Message(), d, n, body)  # of its own, valid for as long as kept

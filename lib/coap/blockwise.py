@@ -1,8 +1,9 @@
 # Block-wise transfers (RFC 7959) for coap.engine, imported on first need: the blocks of an
 # upload (Block1, each acknowledged with 2.31), the blocks of a response after the first
-# (Block2), and the switch to blocks when the server says 4.13.
+# (Block2), the switch to blocks when the server says 4.13, and what comes too large for
+# one datagram (RFC 7252 §4.6).
 from coap.engine import CoapError
-from coap.message import block
+from coap.message import CON, NON, RST, block, same_token
 
 _CONTINUE = 0x5F  # 2.31, RFC 7959 §2.9.1
 _TOO_LARGE = 0x8D  # 4.13, RFC 7959 §2.9.3
@@ -10,13 +11,11 @@ _TOO_LARGE = 0x8D  # 4.13, RFC 7959 §2.9.3
 
 def _again(e, r, now):
     # Send r again as its next exchange (a fresh token), ahead of the queue.
-    if r is e.out:
-        e.out = e._tx = None
     r.state = 0  # queued
     e.reqs.remove(r)
     e.reqs.insert(0, r)
     r.tok = e.rand(4)
-    e._next(now)
+    e._next(now, r)  # r no longer in flight: it goes again at once
 
 
 def block1(e, r):
@@ -100,3 +99,20 @@ def take(e, r, m, data, n, now):
     r.pay = None
     _again(e, r, now)
     return True
+
+
+def cut(e, p, data, n, now):
+    """A datagram from peer p over what we receive (rx_max: it filled the buffer, so it may
+    have been cut), not decoded: RFC 7252 §4.6, counted. A piggybacked one is left to
+    retransmission (the request then fails saying so); a separate response (a request's
+    token in its header) ends that request at once."""
+    e.too_large += 1
+    t = (data[0] >> 4) & 3
+    tkl = data[0] & 15
+    if data[0] >> 6 != 1 or t > NON or tkl > 8:
+        return
+    for r in e.reqs:  # (state 0: queued, not sent)
+        if r.state and r.peer is p and same_token(data, tkl, r.tok):
+            if t == CON:
+                e.reply(p, RST, data[2] << 8 | data[3], now)  # unprocessable, §4.2
+            return e.end(r, "response too large (%d bytes)" % n, now)

@@ -34,16 +34,16 @@ class Client(Engine):
         from coap.uri import is_ip, udp
 
         uhost = None if is_ip(host) else host.encode()  # RFC 7252 §6.4 step 5
-        Engine.__init__(
-            self, ack_timeout_ms, ack_random_factor, max_retransmit, max_latency_ms, uhost,
-            tx_max=tx_max,
-        )  # fmt: skip
-        # Unconnected (the default), every datagram's source is checked and one from
-        # elsewhere counted; connect=True, or a connected socket of the caller's (e.g.
-        # DTLS), leaves that to the network stack (recv allocates no address).
+        # Unconnected (the default), every datagram's source goes to the engine, which
+        # counts one from elsewhere; connect=True, or a connected socket of the caller's
+        # (e.g. DTLS), leaves that to the network stack (recv allocates no address).
         self._addr = None
         if sock is None:
             sock, self._addr = udp(host, port, connect)
+        Engine.__init__(
+            self, ack_timeout_ms, ack_random_factor, max_retransmit, max_latency_ms, uhost,
+            tx_max=tx_max, addr=self._addr,
+        )  # fmt: skip
         self._sock = sock
         p = select.poll()
         p.register(sock, select.POLLIN)
@@ -81,11 +81,8 @@ class Client(Engine):
                 return False
             self._flush(e)
             return True
-        if addr != self._addr:
-            self.ignored += 1  # RFC 7252 §5.3.2: only our server answers us
-            return True
         n = len(data)
-        self.receive(data, n, ticks_ms(), n >= self.rx_max)
+        self.receive(data, n, addr, ticks_ms(), n >= self.rx_max)
         self._flush()
         return True
 
@@ -108,7 +105,7 @@ class Client(Engine):
                 if self._addr is None:
                     self._sock.send(d)
                 else:
-                    self._sock.sendto(d, self._addr)
+                    self._sock.sendto(d, self.to)
             except OSError as e:
                 err = e
 
@@ -143,10 +140,7 @@ class Client(Engine):
             raise
         if r.err:
             raise r.err
-        m = self.rx
-        m.decode(r.data, r.n)
-        m.body = r.body
-        return m
+        return self.response(self.rx, r.data, r.n, r.body)
 
     def poll(self, timeout_ms=0):
         """Receive, run the timers (retransmissions, re-registrations, the blocks of a

@@ -41,7 +41,7 @@ def observe(c, path, callback, query=(), timeout_ms=None, wait=True):
     answer to the callback from poll() (None if it failed)."""
     if len(c.obs) >= c.max_observations:
         raise CoapError("too many observations")
-    from coap.observe import Observation
+    from coap.observer import Observation
 
     r = Request(GET, path, query)
     o = Observation(r.path, r.query, callback, c.rand(4), c.observe_margin_ms)

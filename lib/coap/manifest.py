@@ -13,7 +13,7 @@ package(
         "message.py",
         "uri.py",
         "engine.py",
-        "observe.py",
+        "observer.py",
         "blockwise.py",
         "client.py",
         "client_extra.py",

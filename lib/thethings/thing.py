@@ -194,7 +194,7 @@ class Thing:
         self.token = token
         self._path = (b"v2", b"things", token.encode())
         self._handler = None  # set while subscribed (or trying to be)
-        self._obs = None  # the coap.observe.Observation
+        self._obs = None  # the coap.observer.Observation
         self._sub = None  # (query, timeout_ms, keepalive_ms + grace) of the subscription
         self._b = None  # the re-subscriptions' Backoff (made at the first failure): its due
         self._err = None  # the first exception a handler raised, for poll() to raise

@@ -1,7 +1,9 @@
-# Observations (RFC 7641) on coap.engine: registration and re-registration, the freshness
-# of notifications (§3.4), the blocks of a large one fetched by GET (RFC 7959 §2.6). The
-# engine routes what carries the token here; news for the application goes into the
-# engine's queue (Engine.notify), which the front ends deliver.
+# The client side of Observe (RFC 7641: the "observer" of §1.2) on coap.engine:
+# registration and re-registration, the freshness of notifications (§3.4), the blocks of a
+# large one fetched by GET (RFC 7959 §2.6). An observation is of the client's server (the
+# engine's first peer): the engine routes what carries its token and comes from there here;
+# news for the application goes into the engine's queue (Engine.notify), which the front
+# ends deliver.
 from time import ticks_add, ticks_diff
 
 from coap.engine import CAP, GET, Request
