@@ -135,9 +135,7 @@ def activate(app):
     try:
         if r.err:
             raise r.err
-        m = c.rx.decode(r.data, r.n)
-        m.body = r.body
-        t = token(m)
+        t = token(c.response(c.rx, r.data, r.n, r.body))
     except ThingError as e:
         msg = "%s (%s)" % (e.message or "no message", str(e).split()[0])
         if msg != app.refused:  # once per message: it is tried again for days
