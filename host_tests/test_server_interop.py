@@ -45,11 +45,13 @@ def libcoap(*args):
     return r.stdout + r.stderr
 
 
-def test_libcoap_get_and_404(ours):
+def test_libcoap_get_404_and_discovery(ours):
     url = "coap://%s:%d" % (LOOPBACK, ours)
     assert libcoap("-m", "get", url + "/hello").strip() == "hello world"
     assert libcoap("-N", "-m", "get", url + "/hello").strip() == "hello world"  # NON
     assert "4.04" in libcoap("-m", "get", url + "/nothing")
+    doc = libcoap("-m", "get", url + "/.well-known/core?rt=Type1").strip()
+    assert doc == '</link1>;rt="Type1 Type2";if="If1",</link3>;rt="Type1 Type3";if="foo"', doc
 
 
 def test_aiocoap_client(ours):
@@ -60,7 +62,7 @@ def test_aiocoap_client(ours):
         ctx = await aiocoap.Context.create_client_context()
         try:
             out = []
-            paths = ("/hello", "/nothing")
+            paths = ("/hello", "/nothing", "/.well-known/core?href=/link*", "/.well-known/core")
             for path in paths:
                 m = aiocoap.Message(code=Code.GET, uri="coap://%s:%d%s" % (LOOPBACK, ours, path))
                 r = await asyncio.wait_for(ctx.request(m).response, 10)
@@ -69,9 +71,12 @@ def test_aiocoap_client(ours):
         finally:
             await ctx.shutdown()
 
-    hello, missing = asyncio.run(main())
+    hello, missing, links, core = asyncio.run(main())
     assert hello == (Code.CONTENT, 0, b"hello world")
     assert missing[0] == Code.NOT_FOUND
+    assert links[:2] == (Code.CONTENT, 40)
+    assert [x.split(b">")[0] for x in links[2].split(b",")] == [b"</link1", b"</link2", b"</link3"]
+    assert core[2].startswith(b'</hello>;rt="greeting";ct=0,</count>;ct=0,</link1>'), core
 
 
 def test_node_coap_cli(ours):
@@ -85,6 +90,10 @@ def test_node_coap_cli(ours):
     assert "(2.05)" in code and out == "hello world\n", (code, out)
     code, out = coap_get("/nothing")
     assert "(4.04)" in code, (code, out)
+    # (coap-cli drops a URI's query, test_cli_seed.py: discovery unfiltered here)
+    code, out = coap_get("/.well-known/core")
+    links = out.strip().split(",")
+    assert len(links) == 5 and links[3] == '</link2>;rt="Type2 Type3";if="If2"', (code, out)
 
 
 def test_duplicate_con_answered_from_cache(ours):

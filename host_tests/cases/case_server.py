@@ -191,6 +191,7 @@ def test_multicast_gets_no_error():
     eq(ask(v, NON, GET, 1, "nothing"), None, "no 4.04")
     eq(ask(v, NON, GET, 2, "fail"), None, "no 5.00")
     v.deliver(b"\x40\x00\x00\x03", addr=A)
+    eq(ask(v, NON, GET, 4, ".well-known/core", [(15, b"rt=none")]), None, "no match: silence")
     m = ask(v, NON, GET, 5, "hello")
     eq((m.mtype, m.code), (NON, CONTENT), "answered")
 
@@ -219,3 +220,37 @@ def test_client_and_server_share_the_engine():
     v.deliver(build(ACK, CONTENT, mid, tok, (), b"12:00"))
     assert r.done and r.err is None, r.err
     eq(bytes(v.e.rx.decode(r.data, r.n).payload()), b"12:00", "the client's response")
+
+
+def test_well_known_core_and_filters():
+    # RFC 6690 §4: the links of the resources, ct=40; §4.1: a query filters them
+    v, s, _ = setup()
+
+    mid = [0x500]
+
+    def core(q=None):
+        mid[0] += 1
+        m = ask(v, CON, GET, mid[0], ".well-known/core", [(15, q.encode())] if q else ())
+        eq((m.code, m.uint(12)), (CONTENT, 40), "2.05, link format")
+        return bytes(m.payload()).decode()
+
+    full = core()
+    eq(full.split(",")[:3], ['</hello>;rt="greeting";ct=0', '</count>;ct="0 41"', "</fail>"],
+       "links, in the order added")  # fmt: skip
+    assert '</link3>;rt="Type1 Type3";if="foo";sz=1280;obs' in full, full
+    assert "well-known" not in full, full
+
+    def hrefs(q):
+        return [x[1 : x.index(">")] for x in core(q).split(",") if x]
+
+    eq(hrefs("rt=Type1"), ["/link1", "/link3"], "rt: any of its values")
+    eq(hrefs("href=/link*"), ["/link1", "/link2", "/link3"], "href prefix")
+    eq(hrefs("href=/link2"), ["/link2"], "href exact")
+    eq(hrefs("if=If*"), ["/link1", "/link2"], "if prefix")
+    eq(hrefs("rt=Type"), [], "no match: an empty document")
+    eq(hrefs("ct=41"), ["/count"], "ct")
+    eq(hrefs("obs"), ["/link3"], "a present attribute")
+    m = ask(v, CON, GET, 0x5EF, ".well-known/core", [(15, b"rt=\xff")])
+    eq(m.code, BAD_REQUEST, "a query that is not UTF-8")
+    m = ask(v, CON, GET, 0x5F0, ".well-known/core", [(17, 0)])
+    eq(m.code, NOT_ACCEPTABLE, "Accept: text/plain")

@@ -14,7 +14,7 @@
 # server goes on serving. The server's rules, each next to its RFC section:
 # piggybacked responses to CON, NON responses to NON, a duplicate answered with the cached
 # response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error response to a
-# multicast request (§8.1), the 4.xx a request earns.
+# multicast request (§8.1), the 4.xx a request earns, /.well-known/core (RFC 6690).
 from time import ticks_add, ticks_diff
 
 from micropython import const
@@ -45,6 +45,7 @@ ETAG = const(4)
 LOCATION_PATH = const(8)
 MAX_AGE = const(14)
 LOCATION_QUERY = const(20)
+_LINK_FORMAT = const(40)  # application/link-format, RFC 6690 §7.3
 # A peer's slots in the engine (coap/engine.py's _ADDR..)
 _ADDR = const(0)
 _MIDP = const(1)
@@ -88,6 +89,7 @@ class Server:
         r = engine.rand(2)
         self._mid = r[0] << 8 | r[1]
         self.requests = self.errors = self.duplicates = 0
+        self.add("/.well-known/core", get=self._core, ct=_LINK_FORMAT)
 
     def add(
         self, path, get=None, post=None, put=None, delete=None, ct=None, takes=None, rt=None,
@@ -283,3 +285,54 @@ class Server:
                 else:
                     ps.remove(q)
                     return
+
+    # -- /.well-known/core, RFC 6690 -----------------------------------------------------
+
+    def _core(self, m):
+        # RFC 6690 §4: the links of the resources served (not this one), in link format
+        # (§2); §4.1: each query (name=value, a trailing * a prefix) filters them
+        try:
+            qs = [x.decode() for x in m.opts(15)]
+        except UnicodeError:
+            return BAD_REQUEST  # a query that is not UTF-8 text (RFC 7252 §5.10.1)
+        out = []
+        for r in self._order:
+            if r[_HREF] == "/.well-known/core":
+                continue
+            for q in qs:
+                if not _match(r, q):
+                    break
+            else:
+                s = "<" + r[_HREF] + ">"
+                for k, v in r[_ATTRS]:
+                    if v is None:
+                        s += ";" + k
+                    elif k in ("ct", "sz") and " " not in v:
+                        s += ";" + k + "=" + v
+                    else:
+                        s += ";" + k + '="' + v + '"'
+                out.append(s)
+        if not out and qs and self.mcast:
+            return NOT_FOUND  # §4.1: a filtered multicast request matching nothing: silence
+        return (CONTENT, ",".join(out), _LINK_FORMAT)
+
+
+def _match(r, q):
+    # RFC 6690 §4.1: q is 'name=value' ('value*': a prefix) or 'name' (present); href
+    # matches the link's URI, a space-separated attribute (rt, if, ct) any of its values
+    i = q.find("=")
+    k = q if i < 0 else q[:i]
+    w = None if i < 0 else q[i + 1 :]
+    star = w is not None and w.endswith("*")
+    if star:
+        w = w[:-1]
+    vals = [r[_HREF]] if k == "href" else [v for n, v in r[_ATTRS] if n == k]
+    for v in vals:
+        if w is None:
+            return True
+        if v is None:
+            continue
+        for x in v.split(" ") if k != "title" else (v,):
+            if x == w or star and x.startswith(w):
+                return True
+    return False
