@@ -190,7 +190,11 @@ def test_multicast_gets_no_error():
     s.mcast = True
     eq(ask(v, NON, GET, 1, "nothing"), None, "no 4.04")
     eq(ask(v, NON, GET, 2, "fail"), None, "no 5.00")
-    v.deliver(b"\x40\x00\x00\x03", addr=A)
+    n = len(v.log)
+    v.deliver(b"\x40\x00\x00\x03", addr=A)  # a ping
+    v.deliver(b"\x49\x01\x00\x42", addr=A)  # a CON whose token cannot be read
+    v.deliver(build(CON, GET, 0x46, b"tok") + b"\xf1\x00", addr=A)  # a 4.00 otherwise
+    eq(len(v.log), n, "no RST, no 4.00")
     eq(ask(v, NON, GET, 4, ".well-known/core", [(15, b"rt=none")]), None, "no match: silence")
     m = ask(v, NON, GET, 5, "hello")
     eq((m.mtype, m.code), (NON, CONTENT), "answered")

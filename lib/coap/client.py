@@ -71,7 +71,7 @@ class Client(Engine):
         try:
             # MicroPython sockets have no recv_into (readinto has stream semantics and could
             # join two datagrams): each datagram is a new bytes object.
-            if self._addr is None and self.serve is None:  # (a server: from anyone)
+            if self._addr is None:
                 data = self._sock.recv(self.rx_max)
                 addr = None
             else:
@@ -102,7 +102,7 @@ class Client(Engine):
             if d is None:
                 return
             try:
-                if self.to is None:  # the connected socket's peer
+                if self._addr is None:
                     self._sock.send(d)
                 else:
                     self._sock.sendto(d, self.to)

@@ -132,8 +132,7 @@ class Engine:
     max_body = 16384  # bytes a block-wise response may grow to
     max_observations = 4
     # serve(peer, m, data, n, now): the server's resource layer, given each CON or NON that
-    # is not a response (a request, a ping, a reserved class; m decoded from data[:n]; m
-    # None: a malformed datagram, which it answers with 4.00, an RST or nothing) from
+    # is not a response (a request, a ping, a reserved class; m decoded from data[:n]) from
     # any peer, a duplicate CON excepted (the engine answers that as before). It answers
     # with reply(): a CON once, with now (an empty ACK, an RST, or its piggybacked response,
     # which a duplicate then gets again, RFC 7252 §4.5); a NON response without. While it
@@ -348,8 +347,6 @@ class Engine:
             m.decode(data, n)
         except FormatError:
             self.malformed += 1
-            if self.serve is not None:
-                return self.serve(p, None, data, n, now)  # a request, perhaps: 4.00 (§5.9.2.1)
             if n >= 4 and data[0] >> 4 == 4:  # a CON whose MID can be read: reject, §4.2
                 self.reply(p, _RST, data[2] << 8 | data[3])
             return

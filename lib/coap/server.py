@@ -7,8 +7,11 @@
 #   s.add("/temp", get=lambda m: (CONTENT, b"21.5"), rt="temperature", ct=0)
 #   while True:
 #       s.serve(1000)                            (the client's poll(): both roles run)
+#   await s.aserve()                             the same under asyncio (Server(..., aio=True)
+#                                                or Server(a coap.aio Client))
 #
-# A handler gets the request (a Message, valid during the call) and answers a code, or a
+# A handler runs inside the engine's receive(): it must not call the client (nor block).
+# It gets the request (a Message, valid during the call) and answers a code, or a
 # tuple (code, payload[, content-format[, options]]), options a sequence of (number, value)
 # pairs (ETAG, LOCATION_PATH repeated, MAX_AGE an int, ...); or it raises: 5.00, and the
 # server goes on serving. The server's rules, each next to its RFC section:
@@ -68,18 +71,30 @@ class Server:
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     mcast = False  # the datagram being received came to a multicast address (§8.1)
 
-    def __init__(self, engine=None, port=5683, bind="0.0.0.0"):
+    def __init__(self, engine=None, port=5683, bind="0.0.0.0", aio=False):
         if engine is None:
             import socket
 
-            from coap.client import Client
+            if aio:
+                from coap.aio import Client
+            else:
+                from coap.client import Client
 
             ai = socket.getaddrinfo(bind, port, 0, socket.SOCK_DGRAM)[0]
             s = socket.socket(ai[0], socket.SOCK_DGRAM)
             s.bind(ai[-1])
             engine = Client(bind, port, sock=s)  # its server peer (peers[0]) never answers
+            # an unconnected socket: the front end then reads with recvfrom, sends with
+            # sendto (its _addr, else None for a socket of the caller's, says so)
+            engine._addr = ai[-1]
+        elif getattr(engine, "_addr", 0) is None:
+            raise ValueError("a client on a connected socket hears only its server")
         self.e = engine
         engine.serve = self._serve
+        # Engine.receive, wrapped (an instance attribute: the firmware's engine, which does
+        # not serve, carries none of this): a malformed request may earn a 4.00
+        self._rx = engine.receive
+        engine.receive = self._receive
         self.enc = Encoder(len(engine.enc.buf))  # not the client's: its request may be in it
         self._res = {}  # path (a tuple of bytes segments) -> resource
         self._order = []  # the resources in the order added, for /.well-known/core
@@ -133,26 +148,47 @@ class Server:
         """Answer requests (and run the client's side) for timeout_ms: the engine's poll()."""
         self.e.poll(timeout_ms)
 
+    async def aserve(self):
+        """Serve under asyncio (on a coap.aio Client, or Server(port=P, aio=True)): the
+        client's tasks answer the requests; this waits until cancelled."""
+        import asyncio
+
+        self.e._go()  # its tasks started
+        await asyncio.Event().wait()
+
     # -- the engine's hook ---------------------------------------------------------------
+
+    def _receive(self, data, n, addr, now, cut=False):
+        # The engine's receive(); then, if it found data[:n] malformed (and answered an RST
+        # to a CON whose MID it could read, §4.2): a request whose header and token can be
+        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1).
+        e = self.e
+        k = e.malformed
+        self._rx(data, n, addr, now, cut)
+        if e.malformed == k:
+            return
+        for p in e.peers:
+            if p[_ADDR] == addr:
+                break
+        else:
+            return
+        b = data[0] if n else 0
+        t = b >> 4 & 3
+        k = b & 15
+        if self.mcast:
+            p[_C] = None  # not even the RST
+        elif n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
+            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], BAD_REQUEST, now)
+        self._trim(p)
 
     def _serve(self, p, m, data, n, now):
         # Engine.serve: each CON or NON from peer p that is not a response (m decoded from
-        # data[:n]; None: malformed), a duplicate CON excepted (the engine replays it).
+        # data[:n]), a duplicate CON excepted (the engine replays its cached answer).
         e = self.e
         ps = e.peers
         if p is not ps[0] and p is not ps[-1]:  # most recently heard last
             ps.remove(p)
             ps.append(p)
-        if m is None:
-            b = data[0] if n else 0
-            t = b >> 4 & 3
-            k = b & 15
-            if n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
-                # RFC 7252 §5.9.2.1: a request whose header and token can be read: 4.00
-                self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], BAD_REQUEST, now)
-            elif n >= 4 and b >> 4 == 4 and not self.mcast:
-                e.reply(p, _RST, data[2] << 8 | data[3], now)  # §4.2: a CON we cannot read
-            return self._trim(p)
         t = m.mtype
         if m.code == 0 or m.code >> 5:
             # RFC 7252 §4.3: a ping (an empty CON) gets an RST; §4.2, §4.3: so does a CON of
