@@ -1,6 +1,7 @@
 """Our server (lib/coap/server.py, host_tests/serve_demo.py) as a real process under the x64
 and i386 MicroPython unix ports, asked by third-party clients: libcoap's coap-client-notls,
-aiocoap's client and the node coap-cli; and a raw duplicate CON answered from the cache."""
+aiocoap's client and the node coap-cli (a GET, a 4.04, discovery, a separate response); and
+a raw duplicate CON answered from the cache."""
 
 import asyncio
 import os
@@ -50,6 +51,7 @@ def test_libcoap_get_404_and_discovery(ours):
     assert libcoap("-m", "get", url + "/hello").strip() == "hello world"
     assert libcoap("-N", "-m", "get", url + "/hello").strip() == "hello world"  # NON
     assert "4.04" in libcoap("-m", "get", url + "/nothing")
+    assert libcoap("-m", "get", url + "/separate").strip() == "separate"  # §5.2.2
     doc = libcoap("-m", "get", url + "/.well-known/core?rt=Type1").strip()
     assert doc == '</link1>;rt="Type1 Type2";if="If1",</link3>;rt="Type1 Type3";if="foo"', doc
 
@@ -62,7 +64,8 @@ def test_aiocoap_client(ours):
         ctx = await aiocoap.Context.create_client_context()
         try:
             out = []
-            paths = ("/hello", "/nothing", "/.well-known/core?href=/link*", "/.well-known/core")
+            paths = ("/hello", "/nothing", "/.well-known/core?href=/link*", "/.well-known/core",
+                     "/separate")  # fmt: skip
             for path in paths:
                 m = aiocoap.Message(code=Code.GET, uri="coap://%s:%d%s" % (LOOPBACK, ours, path))
                 r = await asyncio.wait_for(ctx.request(m).response, 10)
@@ -71,12 +74,13 @@ def test_aiocoap_client(ours):
         finally:
             await ctx.shutdown()
 
-    hello, missing, links, core = asyncio.run(main())
+    hello, missing, links, core, separate = asyncio.run(main())
     assert hello == (Code.CONTENT, 0, b"hello world")
     assert missing[0] == Code.NOT_FOUND
+    assert separate == (Code.CONTENT, 0, b"separate")
     assert links[:2] == (Code.CONTENT, 40)
     assert [x.split(b">")[0] for x in links[2].split(b",")] == [b"</link1", b"</link2", b"</link3"]
-    assert core[2].startswith(b'</hello>;rt="greeting";ct=0,</count>;ct=0,</link1>'), core
+    assert core[2].startswith(b'</hello>;rt="greeting";ct=0,</count>;ct=0,</separate>'), core
 
 
 def test_node_coap_cli(ours):
@@ -93,7 +97,9 @@ def test_node_coap_cli(ours):
     # (coap-cli drops a URI's query, test_cli_seed.py: discovery unfiltered here)
     code, out = coap_get("/.well-known/core")
     links = out.strip().split(",")
-    assert len(links) == 5 and links[3] == '</link2>;rt="Type2 Type3";if="If2"', (code, out)
+    assert len(links) == 6 and links[4] == '</link2>;rt="Type2 Type3";if="If2"', (code, out)
+    code, out = coap_get("/separate")
+    assert "(2.05)" in code and out == "separate\n", (code, out)
 
 
 def test_duplicate_con_answered_from_cache(ours):

@@ -258,3 +258,78 @@ def test_well_known_core_and_filters():
     eq(m.code, BAD_REQUEST, "a query that is not UTF-8")
     m = ask(v, CON, GET, 0x5F0, ".well-known/core", [(17, 0)])
     eq(m.code, NOT_ACCEPTABLE, "Accept: text/plain")
+
+
+def test_separate_response():
+    # RFC 7252 §5.2.2: a handler that answers later(): an empty ACK now (a duplicate gets it
+    # again, the handler runs once), then the response as a CON of its own with the
+    # request's token, retransmitted (§4.2: doubling) until the client's empty ACK; a RST
+    # ends it too; unanswered, it is given up after MAX_RETRANSMIT (counted: lost). A NON
+    # request's comes as one NON.
+    v, s, _ = setup()
+    jobs = []
+
+    def slow(m):
+        jobs.append(s.later(m))
+
+    s.add("/slow", get=slow)
+    m = ask(v, CON, GET, 0x700, "slow", token=b"S1")
+    eq((m.mtype, m.code, m.mid, m.tkl), (ACK, 0, 0x700, 0), "the empty ACK")
+    ask(v, CON, GET, 0x700, "slow", token=b"S1")
+    eq((v.log[-1][1], len(jobs)), (build(ACK, 0, 0x700), 1), "the duplicate: the same, once")
+    eq(ask(v, CON, GET, 0x701, "hello").code, CONTENT, "others served meanwhile")
+    s.respond(jobs[0], CONTENT, b"at last", 0, now=v.now)
+    t0 = v.ms()
+    v.advance(0)
+    m = v.sent()
+    mid = m.mid
+    eq((m.mtype, m.code, m.token(), bytes(m.payload()), m.uint(12), v.tos[-1]),
+       (CON, CONTENT, b"S1", b"at last", 0, A), "the separate response, a CON")  # fmt: skip
+    n = len(v.log)
+    v.advance(3001)
+    eq(len(v.log), n + 1, "retransmitted within ACK_TIMEOUT * ACK_RANDOM_FACTOR")
+    eq(v.log[-1][1], v.log[n - 1][1], "the same bytes")
+    v.deliver(build(ACK, 0, mid), addr=A)
+    v.advance(60000)
+    eq(len(v.log), n + 1, "ACKed: no more")
+    first = v.log[n][0] - t0
+    assert 2000 <= first <= 3000, first
+    # a RST ends one; no answer at all: 1 + 4 transmissions, then given up
+    ask(v, CON, GET, 0x702, "slow", addr=B)
+    ask(v, CON, GET, 0x703, "slow", addr=B)
+    s.respond(jobs[1], CONTENT, b"one", now=v.now)
+    s.respond(jobs[2], CONTENT, b"two", now=v.now)
+    v.advance(1)  # (one control slot per peer: they go one after the other)
+    sent = [v.m.decode(d).mid for _, d in v.log[-2:]]
+    v.deliver(build(RST, 0, sent[0]), addr=B)
+    k = len(v.log)
+    v.advance(200000)
+    eq([bytes(v.m.decode(d).payload()) for _, d in v.log[k:]], [b"two"] * 4, "retransmissions")
+    eq((s.lost, len(s._sep)), (1, 0), "given up, nothing left")
+    # a NON request: nothing now, its response one NON later
+    eq(ask(v, NON, GET, 0x704, "slow"), None, "no ACK for a NON")
+    s.respond(jobs[3], CONTENT, b"non", now=v.now)
+    v.advance(10000)
+    m = v.sent()
+    eq((m.mtype, bytes(m.payload()), len(s._sep)), (NON, b"non", 0), "one NON")
+    eq(len(v.log), k + 5, "sent once")
+
+
+def test_separate_bounded_and_misuse():
+    v, s, _ = setup()
+    jobs = []
+    s.add("/slow", get=lambda m: jobs.append(s.later(m)))
+    for i in range(s.max_separate):
+        eq(ask(v, CON, GET, 0x800 + i, "slow").code, 0, "empty ACK")
+    eq(ask(v, CON, GET, 0x810, "slow").code, INTERNAL_ERROR, "too many waiting: 5.00")
+    try:
+        s.later(v.e.rx)
+        raise AssertionError("later() outside a handler")
+    except ValueError:
+        pass
+    s.respond(jobs[0], CONTENT, now=v.now)
+    try:
+        s.respond(jobs[0], CONTENT, now=v.now)
+        raise AssertionError("answered twice")
+    except ValueError:
+        pass

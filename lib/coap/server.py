@@ -14,10 +14,16 @@
 # It gets the request (a Message, valid during the call) and answers a code, or a
 # tuple (code, payload[, content-format[, options]]), options a sequence of (number, value)
 # pairs (ETAG, LOCATION_PATH repeated, MAX_AGE an int, ...); or it raises: 5.00, and the
-# server goes on serving. The server's rules, each next to its RFC section:
-# piggybacked responses to CON, NON responses to NON, a duplicate answered with the cached
-# response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error response to a
-# multicast request (§8.1), the 4.xx a request earns, /.well-known/core (RFC 6690).
+# server goes on serving; or it calls later(m) and the response follows by respond() (a
+# separate response). The server's rules, each next to its RFC section: piggybacked
+# responses to CON, NON responses to NON, separate ones (§5.2.2), a duplicate answered with
+# the cached response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error
+# response to a multicast request (§8.1), the 4.xx a request earns, /.well-known/core
+# (RFC 6690).
+#
+# The engine (coap.engine) is the client's, unchanged: the server plugs into its serve hook
+# and wraps its receive(), tick() and due() as attributes of that one instance, so that
+# the firmware, which does not serve, carries none of the server's code.
 from time import ticks_add, ticks_diff
 
 from micropython import const
@@ -61,6 +67,15 @@ _TAKES = const(5)  # the content formats it takes, or None: any
 _HREF = const(6)  # its path as text, '/a/b'
 _ATTRS = const(7)  # its link attributes, (name, value) pairs; value None: no value (obs)
 _NONS = const(32)  # NON requests answered, for their duplicates: 8 of 4 slots (§4.5)
+# A separate response on its way (RFC 7252 §5.2.2): a list of these slots
+_SP = const(0)  # the peer
+_SD = const(1)  # the datagram
+_SMID = const(2)  # its MID, which the client's ACK or RST carries
+_SCON = const(3)  # True: CON, retransmitted until ACKed (§4.2); False: a NON, sent once
+_STRIES = const(4)  # transmissions so far
+_STMO = const(5)  # the next timeout
+_SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
+_STOK = const(7)  # the request's token
 
 
 class Server:
@@ -69,6 +84,7 @@ class Server:
     errors (handlers that raised), duplicates (NON; the engine counts CON's)."""
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
+    max_separate = 4  # separate responses waiting or on their way (§5.2.2)
     mcast = False  # the datagram being received came to a multicast address (§8.1)
 
     def __init__(self, engine=None, port=5683, bind="0.0.0.0", aio=False):
@@ -95,6 +111,10 @@ class Server:
         # not serve, carries none of this): a malformed request may earn a 4.00
         self._rx = engine.receive
         engine.receive = self._receive
+        self._tk = engine.tick  # ... and its timers, for the separate responses
+        engine.tick = self._tick
+        self._due = engine.due
+        engine.due = self._due_in
         self.enc = Encoder(len(engine.enc.buf))  # not the client's: its request may be in it
         self._res = {}  # path (a tuple of bytes segments) -> resource
         self._order = []  # the resources in the order added, for /.well-known/core
@@ -103,7 +123,9 @@ class Server:
         self.non_lifetime = engine.lifetime - engine.observe_margin_ms - engine.ack_timeout
         r = engine.rand(2)
         self._mid = r[0] << 8 | r[1]
-        self.requests = self.errors = self.duplicates = 0
+        self._sep = []  # separate responses pending or on their way (later(), respond())
+        self._defer = False  # a handler is running and has not called later()
+        self.requests = self.errors = self.duplicates = self.lost = 0
         self.add("/.well-known/core", get=self._core, ct=_LINK_FORMAT)
 
     def add(
@@ -156,6 +178,38 @@ class Server:
         self.e._go()  # its tasks started
         await asyncio.Event().wait()
 
+    def later(self, m):
+        """From a handler, for request m: its response comes later, by respond() with what
+        this returns (RFC 7252 §5.2.2: a CON gets an empty ACK now, the response as a CON
+        of its own, retransmitted until ACKed; a NON's comes as a NON). The handler's
+        return value is then ignored. At most max_separate wait at once (then: 5.00)."""
+        if not self._defer or len(self._sep) >= self.max_separate:
+            raise ValueError("later() outside a handler, or too many waiting")
+        self._defer = False
+        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token()]
+        self._sep.append(x)
+        return x
+
+    def respond(self, x, code, payload=None, cf=-1, opts=(), now=None):
+        """Send the response to the request later() gave x for: as a handler answers."""
+        if x[_SDUE] is not None or x not in self._sep:
+            raise ValueError("answered already")
+        p = x[_SP]
+        mid = x[_SMID] = self._mid_for(p)
+        self._encode(_CON if x[_SCON] else _NON, code, mid, x[_STOK], payload, cf, opts)
+        x[_SD] = bytes(self.enc.buf[: len(self.enc)])
+        e = self.e
+        r = e.rand(2)  # §4.2: the first timeout in [ACK_TIMEOUT, ACK_TIMEOUT * factor]
+        x[_STMO] = e.ack_timeout + e._span * (r[0] << 8 | r[1]) // 65535
+        if now is None:
+            from time import ticks_ms
+
+            now = ticks_ms()
+        x[_SDUE] = now  # goes at the next tick
+        g = getattr(e, "_go", None)
+        if g is not None:
+            g()  # the asyncio front end: its clock task wakes
+
     # -- the engine's hook ---------------------------------------------------------------
 
     def _receive(self, data, n, addr, now, cut=False):
@@ -163,6 +217,14 @@ class Server:
         # to a CON whose MID it could read, §4.2): a request whose header and token can be
         # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1).
         e = self.e
+        if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+            mid = data[2] << 8 | data[3]
+            for x in self._sep:
+                if x[_SMID] == mid and x[_SCON] and x[_STRIES] and x[_SP][_ADDR] == addr:
+                    # the client's ACK (or RST, §4.2: it lost interest) of our separate
+                    # response: done (the engine would drop it: not its MID)
+                    self._sep.remove(x)
+                    return
         k = e.malformed
         self._rx(data, n, addr, now, cut)
         if e.malformed == k:
@@ -206,7 +268,13 @@ class Server:
                     return e.reply(p, q[i + 2], m.mid)
         self.requests += 1
         r = self._handle(m)
-        self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
+        if r is None:  # later()
+            x = self._sep[-1]
+            x[_SP] = p
+            if t == _CON:
+                e.reply(p, _ACK, m.mid, now)  # §5.2.2: the empty ACK, for a duplicate too
+        else:
+            self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
         self._trim(p)
 
     def _handle(self, m):
@@ -235,7 +303,11 @@ class Server:
         if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
             return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
         try:
+            self._defer = True
             x = h(m)
+            if not self._defer:  # later(): an empty ACK now, the response to follow
+                return None
+            self._defer = False
             if isinstance(x, int):
                 x = (x,)
             pay = x[1] if len(x) > 1 else None
@@ -244,6 +316,9 @@ class Server:
                 cf = a if a is not None else ct[0]
             return (x[0], pay, cf, x[3] if len(x) > 3 else ())
         except Exception:  # a handler's bug: 5.00, without its text (§5.9.3.1)
+            if not self._defer:  # (after later(): that wait is off)
+                self._sep.pop()
+            self._defer = False
             self.errors += 1
             return (INTERNAL_ERROR, None, -1, ())
 
@@ -255,26 +330,39 @@ class Server:
         if self.mcast and code >= 0x80:
             return  # §8.1: no error response to a multicast request
         if t == _CON:
-            mt = _ACK
-            rm = mid
-        else:
-            mt = _NON
-            # Our MID to this peer: the engine's sequence (§4.4), but never the MID of our
-            # request in flight, which its ACK must carry: then one half the space away
-            if p[_FLY] is None:
-                rm = p[_MIDP] = (p[_MIDP] + 1) & 0xFFFF
-            else:
-                self._mid += 1
-                rm = (p[_MIDP] + 0x8000 + (self._mid & 0x3FFF)) & 0xFFFF
+            self._encode(_ACK, code, mid, tok, pay, cf, opts)
+            return e.reply(p, bytes(self.enc.buf[: len(self.enc)]), mid, now)
+        rm = self._mid_for(p)
+        self._encode(_NON, code, rm, tok, pay, cf, opts)
+        d = bytes(self.enc.buf[: len(self.enc)])
+        e.reply(p, d, rm)
+        q = self._non
+        if len(q) == _NONS:
+            del q[:4]  # the oldest goes
+        q.append(p[_ADDR])
+        q.append(mid)
+        q.append(d)
+        q.append(ticks_add(now, min(self.non_lifetime, 0x0FFFFFFF)))
+
+    def _mid_for(self, p):
+        # Our next MID to peer p: the engine's sequence (§4.4), but never the MID of our
+        # request in flight, which its ACK must carry: then one half the space away
+        if p[_FLY] is None:
+            p[_MIDP] = (p[_MIDP] + 1) & 0xFFFF
+            return p[_MIDP]
+        self._mid += 1
+        return (p[_MIDP] + 0x8000 + (self._mid & 0x3FFF)) & 0xFFFF
+
+    def _encode(self, mt, code, mid, tok, pay, cf, opts):
+        # A response in self.enc: options in ascending number (RFC 7252 §3.1), a repeated
+        # one's values in their order (an insertion sort: MicroPython's sort is not stable)
         enc = self.enc
         try:
-            enc.header(mt, code, rm, tok)
+            enc.header(mt, code, mid, tok)
             if cf >= 0 or opts:
                 o = list(opts)
                 if cf >= 0:
                     o.append((12, cf))  # Content-Format, §5.10.3
-                # ascending number (RFC 7252 §3.1), a repeated option's values in their
-                # order: an insertion sort (MicroPython's sort is not stable)
                 for i in range(1, len(o)):
                     x = o[i]
                     j = i
@@ -291,19 +379,39 @@ class Server:
                 enc.payload(pay.encode() if isinstance(pay, str) else pay)
         except (ValueError, TypeError):  # over a datagram (no Block2 here) or bad options
             self.errors += 1
-            enc.header(mt, INTERNAL_ERROR, rm, tok)
-        d = bytes(enc.buf[: len(enc)])
-        if t == _CON:
-            e.reply(p, d, mid, now)
-        else:
-            e.reply(p, d, rm)
-            q = self._non
-            if len(q) == _NONS:
-                del q[:4]  # the oldest goes
-            q.append(p[_ADDR])
-            q.append(mid)
-            q.append(d)
-            q.append(ticks_add(now, min(self.non_lifetime, 0x0FFFFFFF)))
+            enc.header(mt, INTERNAL_ERROR, mid, tok)
+
+    # -- timers: the separate responses (RFC 7252 §4.2 for a CON) --------------------------
+
+    def _tick(self, now):
+        self._tk(now)
+        e = self.e
+        q = self._sep
+        i = 0
+        while i < len(q):
+            x = q[i]
+            i += 1
+            d = x[_SDUE]
+            if d is None or ticks_diff(now, d) < 0:
+                continue
+            p = x[_SP]
+            if x[_STRIES] > e.max_retransmit or not x[_SCON] and x[_STRIES]:
+                i -= 1
+                del q[i]  # sent (a NON), or never ACKed: given up (counted: lost)
+                self.lost += x[_SCON]
+                continue
+            if p[_C] is None:  # (the control slot: free once the front end flushed)
+                p[_C] = x[_SD]
+                x[_STRIES] += 1
+                x[_SDUE] = ticks_add(now, x[_STMO] if x[_SCON] else 0)
+                x[_STMO] *= 2
+
+    def _due_in(self, now):
+        t = self._due(now)
+        for x in self._sep:
+            if x[_SDUE] is not None:
+                t = min(t, max(ticks_diff(x[_SDUE], now), 0))
+        return t
 
     def _trim(self, p):
         # At most max_peers clients beside the client's server (peers[0]): the one heard
@@ -319,8 +427,12 @@ class Server:
                     if r.peer is q:
                         break
                 else:
-                    ps.remove(q)
-                    return
+                    for x in self._sep:
+                        if x[_SP] is q:
+                            break
+                    else:
+                        ps.remove(q)
+                        return
 
     # -- /.well-known/core, RFC 6690 -----------------------------------------------------
 
