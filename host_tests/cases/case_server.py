@@ -159,6 +159,11 @@ def test_error_codes():
     m = ask(v, CON, GET, 20, "fail")
     eq((m.code, m.pay == m.end, s.errors), (INTERNAL_ERROR, True, 1), "5.00, no payload")
     eq(ask(v, CON, GET, 21, "hello").code, CONTENT, "still serving")
+    # a response over a datagram (no Block2 yet), or a handler's answer that is no answer
+    s.add("/big", get=lambda m: (CONTENT, b"x" * 2000), put=lambda m: None)
+    m = ask(v, CON, GET, 22, "big")
+    eq((m.code, m.pay == m.end, s.errors), (INTERNAL_ERROR, True, 2), "too large: 5.00")
+    eq(ask(v, CON, PUT, 23, "big").code, INTERNAL_ERROR, "None: 5.00")
 
 
 def test_malformed_ping_and_reserved():
@@ -333,3 +338,13 @@ def test_separate_bounded_and_misuse():
         raise AssertionError("answered twice")
     except ValueError:
         pass
+    # a handler that calls later() and then raises: 5.00, and no wait left behind
+
+    def broken(m):
+        s.later(m)
+        raise RuntimeError("oops")
+
+    s.add("/broken", get=broken)
+    n = len(s._sep)
+    eq(ask(v, CON, GET, 0x820, "broken").code, INTERNAL_ERROR, "5.00")
+    eq(len(s._sep), n, "its wait removed")

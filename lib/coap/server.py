@@ -302,6 +302,7 @@ class Server:
         f = m.uint(12)
         if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
             return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
+        w = len(self._sep)
         try:
             self._defer = True
             x = h(m)
@@ -316,8 +317,7 @@ class Server:
                 cf = a if a is not None else ct[0]
             return (x[0], pay, cf, x[3] if len(x) > 3 else ())
         except Exception:  # a handler's bug: 5.00, without its text (§5.9.3.1)
-            if not self._defer:  # (after later(): that wait is off)
-                self._sep.pop()
+            del self._sep[w:]  # (after later(): that wait is off)
             self._defer = False
             self.errors += 1
             return (INTERNAL_ERROR, None, -1, ())
