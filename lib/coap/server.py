@@ -81,7 +81,8 @@ _STOK = const(7)  # the request's token
 class Server:
     """Resources served on an engine: a Client's (coap.client, the blocking front end whose
     poll() serve() is), or a socket of its own bound to port (and bind). Counters: requests,
-    errors (handlers that raised), duplicates (NON; the engine counts CON's)."""
+    errors (handlers that raised, answers that could not be sent), duplicates (NON; the
+    engine counts CON's), lost (separate responses never ACKed)."""
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
