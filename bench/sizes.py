@@ -9,6 +9,7 @@ figures without a suffix), armv6m (RP2040) and x64. Groups:
   package's __init__ (before the engine, the whole of lib/coap was 11,715 bytes, the CLI
   included: 10,681 without it)
 - coap_aio_mpy_bytes: the asyncio front end (aio); coap_cli_mpy_bytes: the CLI (__main__)
+- coap_server_mpy_bytes: the server role (server), which only code that serves imports
 
     run() -> [{"name", "value", "unit", "files"}, ...]
 """
@@ -27,6 +28,7 @@ GROUPS = (
     ("coap_lib_mpy_bytes", ENGINE + ("message", "uri", "__init__")),
     ("coap_aio_mpy_bytes", ("aio",)),
     ("coap_cli_mpy_bytes", ("__main__",)),
+    ("coap_server_mpy_bytes", ("server",)),
 )
 ARCHES = ("xtensawin", "armv6m", "x64")
 
@@ -65,10 +67,11 @@ def run():
 def summary(by):
     return (
         "lib/coap as .mpy (xtensawin): engine + blocking client %d bytes, codec %d, all a "
-        "blocking client deploys %d, asyncio front end %d, CLI %d (armv6m: %d / %d)"
+        "blocking client deploys %d, asyncio front end %d, CLI %d, server %d (armv6m: %d / %d)"
         % tuple(by[n]["value"] for n in (
             "coap_mpy_bytes", "coap_codec_mpy_bytes", "coap_lib_mpy_bytes",
-            "coap_aio_mpy_bytes", "coap_cli_mpy_bytes", "coap_mpy_bytes_armv6m",
+            "coap_aio_mpy_bytes", "coap_cli_mpy_bytes", "coap_server_mpy_bytes",
+            "coap_mpy_bytes_armv6m",
             "coap_lib_mpy_bytes_armv6m"))
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ package(
         "client.py",
         "client_extra.py",
         "aio.py",
+        "server.py",
         "__main__.py",
     ),  # fmt: skip
     base_path="..",

@@ -1,0 +1,487 @@
+# The CoAP server role: a resource layer on coap.engine's message layer (RFC 7252 §4), a
+# second user of the engine beside the client's request layer. Imported only by code that
+# serves: the firmware's client never loads it.
+#
+#   s = Server(port=5683)                        a socket of its own, or
+#   s = Server(client)                           the client's socket and engine (unconnected)
+#   s.add("/temp", get=lambda m: (CONTENT, b"21.5"), rt="temperature", ct=0)
+#   while True:
+#       s.serve(1000)                            (the client's poll(): both roles run)
+#   await s.aserve()                             the same under asyncio (Server(..., aio=True)
+#                                                or Server(a coap.aio Client))
+#
+# A handler runs inside the engine's receive(): it must not call the client (nor block).
+# It gets the request (a Message, valid during the call) and answers a code, or a
+# tuple (code, payload[, content-format[, options]]), options a sequence of (number, value)
+# pairs (ETAG, LOCATION_PATH repeated, MAX_AGE an int, ...); or it raises: 5.00, and the
+# server goes on serving; or it calls later(m) and the response follows by respond() (a
+# separate response). The server's rules, each next to its RFC section: piggybacked
+# responses to CON, NON responses to NON, separate ones (§5.2.2), a duplicate answered with
+# the cached response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error
+# response to a multicast request (§8.1), the 4.xx a request earns, /.well-known/core
+# (RFC 6690).
+#
+# The engine (coap.engine) is the client's, unchanged: the server plugs into its serve hook
+# and wraps its receive(), tick() and due() as attributes of that one instance, so that
+# the firmware, which does not serve, carries none of the server's code.
+from time import ticks_add, ticks_diff
+
+from micropython import const
+
+from coap.message import Encoder
+
+_CON = const(0)
+_NON = const(1)
+_ACK = const(2)
+_RST = const(3)
+_UINT = const(0x10000)
+# Response codes, RFC 7252 §12.1.2
+CREATED = const(0x41)
+DELETED = const(0x42)
+VALID = const(0x43)
+CHANGED = const(0x44)
+CONTENT = const(0x45)
+BAD_REQUEST = const(0x80)
+BAD_OPTION = const(0x82)
+NOT_FOUND = const(0x84)
+METHOD_NOT_ALLOWED = const(0x85)
+NOT_ACCEPTABLE = const(0x86)
+UNSUPPORTED_FORMAT = const(0x8F)
+INTERNAL_ERROR = const(0xA0)
+PROXYING_NOT_SUPPORTED = const(0xA5)
+# Options a handler may answer with, RFC 7252 §5.10
+ETAG = const(4)
+LOCATION_PATH = const(8)
+MAX_AGE = const(14)
+LOCATION_QUERY = const(20)
+_LINK_FORMAT = const(40)  # application/link-format, RFC 6690 §7.3
+# A peer's slots in the engine (coap/engine.py's _ADDR..)
+_ADDR = const(0)
+_MIDP = const(1)
+_FLY = const(2)
+_C = const(9)
+# A resource: a list (a class would cost its type and an instance dict each)
+_GET = const(0)  # .. _DELETE = 3: the handler of each method (its code - 1), or None
+_CT = const(4)  # the content formats it produces (a tuple), or None: any
+_TAKES = const(5)  # the content formats it takes, or None: any
+_HREF = const(6)  # its path as text, '/a/b'
+_ATTRS = const(7)  # its link attributes, (name, value) pairs; value None: no value (obs)
+_NONS = const(32)  # NON requests answered, for their duplicates: 8 of 4 slots (§4.5)
+# A separate response on its way (RFC 7252 §5.2.2): a list of these slots
+_SP = const(0)  # the peer
+_SD = const(1)  # the datagram
+_SMID = const(2)  # its MID, which the client's ACK or RST carries
+_SCON = const(3)  # True: CON, retransmitted until ACKed (§4.2); False: a NON, sent once
+_STRIES = const(4)  # transmissions so far
+_STMO = const(5)  # the next timeout
+_SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
+_STOK = const(7)  # the request's token
+
+
+class Server:
+    """Resources served on an engine: a Client's (coap.client, the blocking front end whose
+    poll() serve() is), or a socket of its own bound to port (and bind). Counters: requests,
+    errors (handlers that raised, answers that could not be sent), duplicates (NON; the
+    engine counts CON's), lost (separate responses never ACKed)."""
+
+    max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
+    max_separate = 4  # separate responses waiting or on their way (§5.2.2)
+    mcast = False  # the datagram being received came to a multicast address (§8.1)
+
+    def __init__(self, engine=None, port=5683, bind="0.0.0.0", aio=False):
+        if engine is None:
+            import socket
+
+            if aio:
+                from coap.aio import Client
+            else:
+                from coap.client import Client
+
+            ai = socket.getaddrinfo(bind, port, 0, socket.SOCK_DGRAM)[0]
+            s = socket.socket(ai[0], socket.SOCK_DGRAM)
+            s.bind(ai[-1])
+            engine = Client(bind, port, sock=s)  # its server peer (peers[0]) never answers
+            # an unconnected socket: the front end then reads with recvfrom, sends with
+            # sendto (its _addr, else None for a socket of the caller's, says so)
+            engine._addr = ai[-1]
+        elif getattr(engine, "_addr", 0) is None:
+            raise ValueError("a client on a connected socket hears only its server")
+        self.e = engine
+        engine.serve = self._serve
+        # Engine.receive, wrapped (an instance attribute: the firmware's engine, which does
+        # not serve, carries none of this): a malformed request may earn a 4.00
+        self._rx = engine.receive
+        engine.receive = self._receive
+        self._tk = engine.tick  # ... and its timers, for the separate responses
+        engine.tick = self._tick
+        self._due = engine.due
+        engine.due = self._due_in
+        self.enc = Encoder(len(engine.enc.buf))  # not the client's: its request may be in it
+        self._res = {}  # path (a tuple of bytes segments) -> resource
+        self._order = []  # the resources in the order added, for /.well-known/core
+        self._non = []  # address, MID, response, expiry of each NON answered; oldest first
+        # NON_LIFETIME, RFC 7252 §4.8.2: MAX_TRANSMIT_SPAN + MAX_LATENCY
+        self.non_lifetime = engine.lifetime - engine.observe_margin_ms - engine.ack_timeout
+        r = engine.rand(2)
+        self._mid = r[0] << 8 | r[1]
+        self._sep = []  # separate responses pending or on their way (later(), respond())
+        self._defer = False  # a handler is running and has not called later()
+        self.requests = self.errors = self.duplicates = self.lost = 0
+        self.add("/.well-known/core", get=self._core, ct=_LINK_FORMAT)
+
+    def add(
+        self, path, get=None, post=None, put=None, delete=None, ct=None, takes=None, rt=None,
+        iface=None, obs=False, sz=None, title=None,
+    ):  # fmt: skip
+        """Serve path ('/a/b') with a handler per method. ct: the content format(s) it
+        produces (an int or a tuple: a request's Accept outside them gets 4.06, and a
+        payload without a Content-Format gets the first); takes: those it accepts (else
+        4.15). rt, iface ('if'), ct, obs, sz, title: its attributes in /.well-known/core
+        (RFC 6690 §3, RFC 7252 §7.2)."""
+        import coap.uri as u
+
+        if isinstance(ct, int):
+            ct = (ct,)
+        if isinstance(takes, int):
+            takes = (takes,)
+        a = []
+        for k, v in (("rt", rt), ("if", iface), ("title", title)):
+            if v is not None:
+                a.append((k, v))
+        if ct is not None:
+            a.append(("ct", " ".join(str(c) for c in ct)))
+        if sz is not None:
+            a.append(("sz", str(sz)))
+        if obs:
+            a.append(("obs", None))
+        key = u.path(path)
+        href = "/" + "/".join(s.decode() for s in key)
+        r = [get, post, put, delete, ct, takes, href, a]
+        if key in self._res:
+            self._order.remove(self._res[key])
+        self._res[key] = r
+        self._order.append(r)
+
+    def remove(self, path):
+        import coap.uri as u
+
+        self._order.remove(self._res.pop(u.path(path)))
+
+    def serve(self, timeout_ms=0):
+        """Answer requests (and run the client's side) for timeout_ms: the engine's poll()."""
+        self.e.poll(timeout_ms)
+
+    async def aserve(self):
+        """Serve under asyncio (on a coap.aio Client, or Server(port=P, aio=True)): the
+        client's tasks answer the requests; this waits until cancelled."""
+        import asyncio
+
+        self.e._go()  # its tasks started
+        await asyncio.Event().wait()
+
+    def later(self, m):
+        """From a handler, for request m: its response comes later, by respond() with what
+        this returns (RFC 7252 §5.2.2: a CON gets an empty ACK now, the response as a CON
+        of its own, retransmitted until ACKed; a NON's comes as a NON). The handler's
+        return value is then ignored. At most max_separate wait at once (then: 5.00)."""
+        if not self._defer or len(self._sep) >= self.max_separate:
+            raise ValueError("later() outside a handler, or too many waiting")
+        self._defer = False
+        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token()]
+        self._sep.append(x)
+        return x
+
+    def respond(self, x, code, payload=None, cf=-1, opts=(), now=None):
+        """Send the response to the request later() gave x for: as a handler answers."""
+        if x[_SDUE] is not None or x not in self._sep:
+            raise ValueError("answered already")
+        p = x[_SP]
+        mid = x[_SMID] = self._mid_for(p)
+        self._encode(_CON if x[_SCON] else _NON, code, mid, x[_STOK], payload, cf, opts)
+        x[_SD] = bytes(self.enc.buf[: len(self.enc)])
+        e = self.e
+        r = e.rand(2)  # §4.2: the first timeout in [ACK_TIMEOUT, ACK_TIMEOUT * factor]
+        x[_STMO] = e.ack_timeout + e._span * (r[0] << 8 | r[1]) // 65535
+        if now is None:
+            from time import ticks_ms
+
+            now = ticks_ms()
+        x[_SDUE] = now  # goes at the next tick
+        g = getattr(e, "_go", None)
+        if g is not None:
+            g()  # the asyncio front end: its clock task wakes
+
+    # -- the engine's hook ---------------------------------------------------------------
+
+    def _receive(self, data, n, addr, now, cut=False):
+        # The engine's receive(); then, if it found data[:n] malformed (and answered an RST
+        # to a CON whose MID it could read, §4.2): a request whose header and token can be
+        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1).
+        e = self.e
+        if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+            mid = data[2] << 8 | data[3]
+            for x in self._sep:
+                if x[_SMID] == mid and x[_SCON] and x[_STRIES] and x[_SP][_ADDR] == addr:
+                    # the client's ACK (or RST, §4.2: it lost interest) of our separate
+                    # response: done (the engine would drop it: not its MID)
+                    self._sep.remove(x)
+                    return
+        k = e.malformed
+        self._rx(data, n, addr, now, cut)
+        if e.malformed == k:
+            return
+        for p in e.peers:
+            if p[_ADDR] == addr:
+                break
+        else:
+            return
+        b = data[0] if n else 0
+        t = b >> 4 & 3
+        k = b & 15
+        if self.mcast:
+            p[_C] = None  # not even the RST
+        elif n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
+            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], BAD_REQUEST, now)
+        self._trim(p)
+
+    def _serve(self, p, m, data, n, now):
+        # Engine.serve: each CON or NON from peer p that is not a response (m decoded from
+        # data[:n]), a duplicate CON excepted (the engine replays its cached answer).
+        e = self.e
+        ps = e.peers
+        if p is not ps[0] and p is not ps[-1]:  # most recently heard last
+            ps.remove(p)
+            ps.append(p)
+        t = m.mtype
+        if m.code == 0 or m.code >> 5:
+            # RFC 7252 §4.3: a ping (an empty CON) gets an RST; §4.2, §4.3: so does a CON of
+            # a reserved class; a NON is ignored. §8.1: never an RST to multicast.
+            if t == _CON and not self.mcast:
+                e.reply(p, _RST, m.mid, now)
+            return self._trim(p)
+        if t == _NON:
+            q = self._non
+            for i in range(0, len(q), 4):
+                if q[i + 1] == m.mid and q[i] == p[_ADDR] and ticks_diff(q[i + 3], now) > 0:
+                    # RFC 7252 §4.5: a duplicate NON (MID and endpoint, within
+                    # NON_LIFETIME) gets the same response, and is processed once
+                    self.duplicates += 1
+                    return e.reply(p, q[i + 2], m.mid)
+        self.requests += 1
+        r = self._handle(m)
+        if r is None:  # later()
+            x = self._sep[-1]
+            x[_SP] = p
+            if t == _CON:
+                e.reply(p, _ACK, m.mid, now)  # §5.2.2: the empty ACK, for a duplicate too
+        else:
+            self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
+        self._trim(p)
+
+    def _handle(self, m):
+        # The response to request m: (code, payload, content-format, options)
+        c = m.code
+        if c > 4:  # RFC 7252 §5.8: a method it does not know
+            return (METHOD_NOT_ALLOWED, None, -1, ())
+        if m.opt(35) is not None or m.opt(39) is not None:
+            return (PROXYING_NOT_SUPPORTED, None, -1, ())  # §5.10.2: we are no proxy
+        b1 = m.uint(27)
+        if m.critical() or b1 is not None and b1 >> 3:
+            # §5.4.1: an unrecognized critical option (Block1 beyond a whole payload: the
+            # block-wise server is not here) gets 4.02
+            return (BAD_OPTION, None, -1, ())
+        r = self._res.get(tuple(m.opts(11)))
+        if r is None:
+            return (NOT_FOUND, None, -1, ())
+        h = r[c - 1]
+        if h is None:
+            return (METHOD_NOT_ALLOWED, None, -1, ())  # §5.9.2.6
+        ct = r[_CT]
+        a = m.uint(17)
+        if a is not None and ct is not None and a not in ct:
+            return (NOT_ACCEPTABLE, None, -1, ())  # §5.10.4: Accept it cannot serve
+        f = m.uint(12)
+        if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
+            return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
+        w = len(self._sep)
+        try:
+            self._defer = True
+            x = h(m)
+            if not self._defer:  # later(): an empty ACK now, the response to follow
+                return None
+            self._defer = False
+            if isinstance(x, int):
+                x = (x,)
+            pay = x[1] if len(x) > 1 else None
+            cf = x[2] if len(x) > 2 else -1
+            if cf < 0 and pay and ct is not None:
+                cf = a if a is not None else ct[0]
+            return (x[0], pay, cf, x[3] if len(x) > 3 else ())
+        except Exception:  # a handler's bug: 5.00, without its text (§5.9.3.1)
+            del self._sep[w:]  # (after later(): that wait is off)
+            self._defer = False
+            self.errors += 1
+            return (INTERNAL_ERROR, None, -1, ())
+
+    def _answer(self, p, t, mid, tok, code, now, pay=None, cf=-1, opts=()):
+        # The response to peer p's request (type t, MID mid, token tok): piggybacked on the
+        # ACK of a CON (§5.2.1), a NON of its own for a NON (§5.2.3); remembered for a
+        # duplicate (§4.5).
+        e = self.e
+        if self.mcast and code >= 0x80:
+            return  # §8.1: no error response to a multicast request
+        if t == _CON:
+            self._encode(_ACK, code, mid, tok, pay, cf, opts)
+            return e.reply(p, bytes(self.enc.buf[: len(self.enc)]), mid, now)
+        rm = self._mid_for(p)
+        self._encode(_NON, code, rm, tok, pay, cf, opts)
+        d = bytes(self.enc.buf[: len(self.enc)])
+        e.reply(p, d, rm)
+        q = self._non
+        if len(q) == _NONS:
+            del q[:4]  # the oldest goes
+        q.append(p[_ADDR])
+        q.append(mid)
+        q.append(d)
+        q.append(ticks_add(now, min(self.non_lifetime, 0x0FFFFFFF)))
+
+    def _mid_for(self, p):
+        # Our next MID to peer p: the engine's sequence (§4.4), but never the MID of our
+        # request in flight, which its ACK must carry: then one half the space away
+        if p[_FLY] is None:
+            p[_MIDP] = (p[_MIDP] + 1) & 0xFFFF
+            return p[_MIDP]
+        self._mid += 1
+        return (p[_MIDP] + 0x8000 + (self._mid & 0x3FFF)) & 0xFFFF
+
+    def _encode(self, mt, code, mid, tok, pay, cf, opts):
+        # A response in self.enc: options in ascending number (RFC 7252 §3.1), a repeated
+        # one's values in their order (an insertion sort: MicroPython's sort is not stable)
+        enc = self.enc
+        try:
+            enc.header(mt, code, mid, tok)
+            if cf >= 0 or opts:
+                o = list(opts)
+                if cf >= 0:
+                    o.append((12, cf))  # Content-Format, §5.10.3
+                for i in range(1, len(o)):
+                    x = o[i]
+                    j = i
+                    while j and o[j - 1][0] > x[0]:
+                        o[j] = o[j - 1]
+                        j -= 1
+                    o[j] = x
+                s = []
+                for k, v in o:
+                    s.append(k | _UINT if isinstance(v, int) else k)
+                    s.append(v.encode() if isinstance(v, str) else v)
+                enc.opts(s)
+            if pay:
+                enc.payload(pay.encode() if isinstance(pay, str) else pay)
+        except (ValueError, TypeError):  # over a datagram (no Block2 here) or bad options
+            self.errors += 1
+            enc.header(mt, INTERNAL_ERROR, mid, tok)
+
+    # -- timers: the separate responses (RFC 7252 §4.2 for a CON) --------------------------
+
+    def _tick(self, now):
+        self._tk(now)
+        e = self.e
+        q = self._sep
+        i = 0
+        while i < len(q):
+            x = q[i]
+            i += 1
+            d = x[_SDUE]
+            if d is None or ticks_diff(now, d) < 0:
+                continue
+            p = x[_SP]
+            if x[_STRIES] > e.max_retransmit or not x[_SCON] and x[_STRIES]:
+                i -= 1
+                del q[i]  # sent (a NON), or never ACKed: given up (counted: lost)
+                self.lost += x[_SCON]
+                continue
+            if p[_C] is None:  # (the control slot: free once the front end flushed)
+                p[_C] = x[_SD]
+                x[_STRIES] += 1
+                x[_SDUE] = ticks_add(now, x[_STMO] if x[_SCON] else 0)
+                x[_STMO] *= 2
+
+    def _due_in(self, now):
+        t = self._due(now)
+        for x in self._sep:
+            if x[_SDUE] is not None:
+                t = min(t, max(ticks_diff(x[_SDUE], now), 0))
+        return t
+
+    def _trim(self, p):
+        # At most max_peers clients beside the client's server (peers[0]): the one heard
+        # from longest ago, with nothing of ours in flight or due to it, is forgotten (its
+        # dedup cache with it: the oldest exchanges go first).
+        e = self.e
+        ps = e.peers
+        if len(ps) <= self.max_peers + 1:
+            return
+        for q in ps[1:]:
+            if q is not p and q[_FLY] is None and q[_C] is None:
+                for r in e.reqs:
+                    if r.peer is q:
+                        break
+                else:
+                    for x in self._sep:
+                        if x[_SP] is q:
+                            break
+                    else:
+                        ps.remove(q)
+                        return
+
+    # -- /.well-known/core, RFC 6690 -----------------------------------------------------
+
+    def _core(self, m):
+        # RFC 6690 §4: the links of the resources served (not this one), in link format
+        # (§2); §4.1: each query (name=value, a trailing * a prefix) filters them
+        try:
+            qs = [x.decode() for x in m.opts(15)]
+        except UnicodeError:
+            return BAD_REQUEST  # a query that is not UTF-8 text (RFC 7252 §5.10.1)
+        out = []
+        for r in self._order:
+            if r[_HREF] == "/.well-known/core":
+                continue
+            for q in qs:
+                if not _match(r, q):
+                    break
+            else:
+                s = "<" + r[_HREF] + ">"
+                for k, v in r[_ATTRS]:
+                    if v is None:
+                        s += ";" + k
+                    elif k in ("ct", "sz") and " " not in v:
+                        s += ";" + k + "=" + v
+                    else:
+                        s += ";" + k + '="' + v + '"'
+                out.append(s)
+        if not out and qs and self.mcast:
+            return NOT_FOUND  # §4.1: a filtered multicast request matching nothing: silence
+        return (CONTENT, ",".join(out), _LINK_FORMAT)
+
+
+def _match(r, q):
+    # RFC 6690 §4.1: q is 'name=value' ('value*': a prefix) or 'name' (present); href
+    # matches the link's URI, a space-separated attribute (rt, if, ct) any of its values
+    i = q.find("=")
+    k = q if i < 0 else q[:i]
+    w = None if i < 0 else q[i + 1 :]
+    star = w is not None and w.endswith("*")
+    if star:
+        w = w[:-1]
+    vals = [r[_HREF]] if k == "href" else [v for n, v in r[_ATTRS] if n == k]
+    for v in vals:
+        if w is None:
+            return True
+        if v is None:
+            continue
+        for x in v.split(" ") if k != "title" else (v,):
+            if x == w or star and x.startswith(w):
+                return True
+    return False
