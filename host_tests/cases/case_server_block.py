@@ -4,10 +4,11 @@
 import gc
 
 from case_server import ask, eq
+from caseutil import build
 from engine_driver import Driver
 
 from coap.engine import GET, POST, PUT
-from coap.message import ACK, CON, NON, block
+from coap.message import ACK, CON, NON, Encoder, block
 from coap.server import CHANGED, CONTENT, CREATED, ETAG, Server
 
 A = ("192.0.2.7", 40001)
@@ -299,3 +300,23 @@ def test_combined_block1_and_block2():
         eq((m.code, m.uint(B1), m.uint(B2) & 8), (CREATED, None, 8 if num < 2 else 0), "kept")
         got += bytes(m.payload())
     eq((got, st["bodies"]), (st["large"], [data]), "the response whole, the handler once")
+
+
+def test_request_over_the_datagram_gets_4_13_with_block1():
+    # A request the front end could not receive whole (over rx_max: cut): 4.13 with Block1,
+    # the block size to send it in (RFC 7959 §2.9.3), and Size1; a NON as a NON; a cut
+    # response (the client's business) gets none of this
+    v, s, st = setup()
+    big = build(CON, PUT, 0x77, b"cu", [(11, b"up"), (12, 0)], rep(1400), Encoder(1500))
+    v.deliver(big[:1280], cut=True, addr=A)
+    m = v.sent()
+    eq((m.mtype, m.code, m.mid, m.token()), (ACK, TOO_LARGE, 0x77, b"cu"), "4.13")
+    eq((m.uint(B1), m.uint(S1), s.too_large, st["bodies"]), (6, 4096, 1, []), "Block1, Size1")
+    n = len(v.log)
+    v.deliver(big[:1280], cut=True, addr=A)
+    eq(v.log[n:], v.log[n - 1 : n], "its retransmission: the same answer")
+    v.deliver(build(NON, PUT, 0x78, b"n", (), rep(1300), Encoder(1500))[:1280], True, A)
+    eq((v.sent().mtype, v.sent().code), (NON, TOO_LARGE), "NON")
+    n = len(v.log)
+    v.deliver(build(NON, CONTENT, 0x79, b"r", (), rep(1300), Encoder(1500))[:1280], True, A)
+    eq(len(v.log), n, "a response: not answered")

@@ -224,7 +224,9 @@ class Server:
     def _receive(self, data, n, addr, now, cut=False):
         # The engine's receive(); then, if it found data[:n] malformed (and answered an RST
         # to a CON whose MID it could read, §4.2): a request whose header and token can be
-        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1).
+        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1). One over
+        # what we receive (cut): 4.13, its Block1 the block size to send it in (RFC 7959
+        # §2.9.3), Size1 the most we take.
         e = self.e
         if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
             mid = data[2] << 8 | data[3]
@@ -236,7 +238,7 @@ class Server:
                     return
         k = e.malformed
         self._rx(data, n, addr, now, cut)
-        if e.malformed == k:
+        if e.malformed == k and not cut:
             return
         for p in e.peers:
             if p[_ADDR] == addr:
@@ -249,7 +251,10 @@ class Server:
         if self.mcast:
             p[_C] = None  # not even the RST
         elif n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
-            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], BAD_REQUEST, now)
+            o = [(27, self.block_szx), (60, self.max_body)] if cut else ()
+            c = 0x8D if cut else BAD_REQUEST  # (4.13)
+            self.too_large += cut
+            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], c, now, None, -1, o)
         self._trim(p)
 
     def _serve(self, p, m, data, n, now):
