@@ -147,22 +147,23 @@ def finish(s, m, x, now=0):
     n = len(pay) if pay else 0
     if b2 is not None and b2 & 7 == 7:
         return (_BAD_REQUEST, None, -1, ())  # §2.2: SZX 7 reserved
+    if b2 is None and n < 64:
+        return (code, pay, cf, o)  # (an upload's short answer: whole)
     tag = None
     for k, v in o:
         if k == _ETAG:
             tag = v  # the handler's own ETag names the representation
-    if tag is None and n:
-        tag = etag(pay, cf if cf >= 0 else 0)
-        o.append((_ETAG, tag))
-    if b2 is None and n <= 16 << s.block_szx and n < 64:
-        return (code, pay, cf, o)
     # The room for a block: the datagram (the engine's buffer) less the header and the
-    # options, Block2 and Size2 included at their longest, and the payload marker.
+    # options, Block2, Size2 and ETag included at their longest, and the payload marker.
     t = o + [(_BLOCK2, 0xFFFFFF), (_SIZE2, max(n, 1))]
+    if tag is None:
+        t.append((_ETAG, b"1234"))
     s._encode(2, code, 0, m.token(), None, cf, t)
     room = len(s.enc.buf) - len(s.enc) - 1
     if b2 is None and n <= room and n <= 16 << s.block_szx:
         return (code, pay, cf, o)  # it fits whole
+    if tag is None and n:
+        o.append((_ETAG, etag(pay, cf if cf >= 0 else 0)))  # §2.4: one on every block
     szx = s.block_szx if b2 is None else min(b2 & 7, s.block_szx)  # §2.4: at most asked
     while szx >= 0 and 16 << szx > room:
         szx -= 1
