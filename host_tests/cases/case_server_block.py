@@ -4,7 +4,7 @@
 import gc
 
 from case_server import ask, eq
-from caseutil import build
+from caseutil import Rng, build
 from engine_driver import Driver
 
 from coap.engine import GET, POST, PUT
@@ -320,3 +320,29 @@ def test_request_over_the_datagram_gets_4_13_with_block1():
     n = len(v.log)
     v.deliver(build(NON, CONTENT, 0x79, b"r", (), rep(1300), Encoder(1500))[:1280], True, A)
     eq(len(v.log), n, "a response: not answered")
+
+
+def test_hostile_block_options():
+    # 600 requests with random Block1/Block2/Size1/Size2 values (up to 3 bytes, any SZX, M,
+    # NUM), payloads and peers: every one gets an RFC answer, no handler error, no 5.00, the
+    # store within its bound, and the server goes on serving
+    v, s, st = setup()
+    g = Rng(7)
+    allowed = (CONTENT, CHANGED, CREATED, CONTINUE, BAD_REQUEST, BAD_OPTION, INCOMPLETE,
+               TOO_LARGE, 0x85)  # fmt: skip
+    for i in range(600):
+        o = []
+        for num in (B2, S2, B1, S1):
+            if g.chance(40):
+                o.append((num, g.below(1 << (8 * (1 + g.below(3))))))
+        code = (GET, PUT, POST)[g.below(3)]
+        pay = rep(g.below(1100), i) if code != GET and g.chance(70) else b""
+        who = ("203.0.113.%d" % g.below(4), 5683)
+        m = ask(v, CON if g.chance(80) else NON, code, i, ("large", "up")[g.below(2)], o, pay,
+                addr=who)  # fmt: skip
+        assert m.code in allowed, (o, code, len(pay), hex(m.code))
+        assert len(s._up) <= s.max_uploads
+        del v.log[:], v.tos[:]
+    eq(s.errors, 0, "no 5.00")
+    body, _ = fetch(v, "large", start=0x3000)
+    eq(body, st["large"], "still serving")
