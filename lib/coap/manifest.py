@@ -19,6 +19,7 @@ package(
         "client_extra.py",
         "aio.py",
         "server.py",
+        "server_block.py",
         "__main__.py",
     ),  # fmt: skip
     base_path="..",

@@ -86,6 +86,13 @@ class Server:
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
+    # Block-wise (RFC 7959, coap.server_block): the block size (2**(szx+4): 1024 bytes, or
+    # less to fit the datagram), uploads assembled at once and the most each may carry
+    block_szx = 6
+    max_uploads = 2
+    max_body = 4096
+    too_large = expired = 0  # 4.13s answered; uploads expired or dropped unfinished
+    _key = None  # (coap.server_block: the upload just finished)
     mcast = False  # the datagram being received came to a multicast address (§8.1)
 
     def __init__(self, engine=None, port=5683, bind="0.0.0.0", aio=False):
@@ -126,6 +133,7 @@ class Server:
         self._mid = r[0] << 8 | r[1]
         self._sep = []  # separate responses pending or on their way (later(), respond())
         self._defer = False  # a handler is running and has not called later()
+        self._up = []  # uploads being assembled (coap.server_block), oldest first
         self.requests = self.errors = self.duplicates = self.lost = 0
         self.add("/.well-known/core", get=self._core, ct=_LINK_FORMAT)
 
@@ -216,7 +224,9 @@ class Server:
     def _receive(self, data, n, addr, now, cut=False):
         # The engine's receive(); then, if it found data[:n] malformed (and answered an RST
         # to a CON whose MID it could read, §4.2): a request whose header and token can be
-        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1).
+        # read gets 4.00 instead (RFC 7252 §5.9.2.1); to multicast, nothing (§8.1). One over
+        # what we receive (cut): 4.13, its Block1 the block size to send it in (RFC 7959
+        # §2.9.3), Size1 the most we take.
         e = self.e
         if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
             mid = data[2] << 8 | data[3]
@@ -228,7 +238,7 @@ class Server:
                     return
         k = e.malformed
         self._rx(data, n, addr, now, cut)
-        if e.malformed == k:
+        if e.malformed == k and not cut:
             return
         for p in e.peers:
             if p[_ADDR] == addr:
@@ -241,7 +251,10 @@ class Server:
         if self.mcast:
             p[_C] = None  # not even the RST
         elif n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
-            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], BAD_REQUEST, now)
+            o = [(27, self.block_szx), (60, self.max_body)] if cut else ()
+            c = 0x8D if cut else BAD_REQUEST  # (4.13)
+            self.too_large += cut
+            self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], c, now, None, -1, o)
         self._trim(p)
 
     def _serve(self, p, m, data, n, now):
@@ -268,7 +281,7 @@ class Server:
                     self.duplicates += 1
                     return e.reply(p, q[i + 2], m.mid)
         self.requests += 1
-        r = self._handle(m)
+        r = self._handle(m, p, now)
         if r is None:  # later()
             x = self._sep[-1]
             x[_SP] = p
@@ -278,18 +291,15 @@ class Server:
             self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
         self._trim(p)
 
-    def _handle(self, m):
-        # The response to request m: (code, payload, content-format, options)
+    def _handle(self, m, p, now):
+        # The response to request m from peer p: (code, payload, content-format, options)
         c = m.code
         if c > 4:  # RFC 7252 §5.8: a method it does not know
             return (METHOD_NOT_ALLOWED, None, -1, ())
         if m.opt(35) is not None or m.opt(39) is not None:
             return (PROXYING_NOT_SUPPORTED, None, -1, ())  # §5.10.2: we are no proxy
-        b1 = m.uint(27)
-        if m.critical() or b1 is not None and b1 >> 3:
-            # §5.4.1: an unrecognized critical option (Block1 beyond a whole payload: the
-            # block-wise server is not here) gets 4.02
-            return (BAD_OPTION, None, -1, ())
+        if m.critical():
+            return (BAD_OPTION, None, -1, ())  # §5.4.1: an unrecognized critical option
         r = self._res.get(tuple(m.opts(11)))
         if r is None:
             return (NOT_FOUND, None, -1, ())
@@ -303,6 +313,19 @@ class Server:
         f = m.uint(12)
         if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
             return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
+        b1 = m.uint(27)
+        b2 = m.uint(23)
+        if (
+            b1 is not None
+            or m.uint(60) is not None
+            or m.end - m.pay > self.max_body
+            or (self._up and b2)
+        ):
+            from coap.server_block import upload  # RFC 7959 §2.3, §2.5, §3.2; Size1 §4
+
+            x = upload(self, m, p, r[_HREF], now)
+            if x is not None:
+                return x  # 2.31, 4.08, 4.13, ...: the handler waits for the whole body
         w = len(self._sep)
         try:
             self._defer = True
@@ -316,7 +339,14 @@ class Server:
             cf = x[2] if len(x) > 2 else -1
             if cf < 0 and pay and ct is not None:
                 cf = a if a is not None else ct[0]
-            return (x[0], pay, cf, x[3] if len(x) > 3 else ())
+            x = (x[0], pay, cf, x[3] if len(x) > 3 else ())
+            if b1 is not None or b2 is not None or pay and len(pay) > min(
+                16 << self.block_szx, len(self.enc.buf) - 64
+            ):  # fmt: skip
+                from coap.server_block import finish  # RFC 7959 §2.2-§2.4: in blocks
+
+                x = finish(self, m, x, now)
+            return x
         except Exception:  # a handler's bug: 5.00, without its text (§5.9.3.1)
             del self._sep[w:]  # (after later(): that wait is off)
             self._defer = False
@@ -378,7 +408,7 @@ class Server:
                 enc.opts(s)
             if pay:
                 enc.payload(pay.encode() if isinstance(pay, str) else pay)
-        except (ValueError, TypeError):  # over a datagram (no Block2 here) or bad options
+        except (ValueError, TypeError):  # over a datagram (a separate one) or bad options
             self.errors += 1
             enc.header(mt, INTERNAL_ERROR, mid, tok)
 
