@@ -38,12 +38,14 @@ from coap.client import CoapError
 from thethings import Thing, ThingError, write_payload
 from thethings.thing import EPOCH  # time.gmtime()'s epoch: 2000 on ESP32, 1970 on rp2 and unix
 
-ISO = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"  # of a stamp(): the form theThings.IO stores
+# of a stamp(): the form theThings.IO stores (a const: no global, no qstr for its name)
+_ISO = const("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ")
 
-# What App.write() did with a batch (app.outbox reads them too); why, in App.why.
-SENT = const(0)  # acknowledged (2.xx)
-RETRY = const(1)  # not sent, to be kept: no answer, 5.xx, 4.01, 4.03, 4.29...; a backoff
-REJECTED = const(2)  # refused for good (4.00, 4.13, 4.15; bad input): will never change
+# What App.write() did with a batch; why, in App.why. Private constants (no globals, no
+# qstrs: RAM); app.outbox, the one other reader, has the same three of its own.
+_SENT = const(0)  # acknowledged (2.xx)
+_RETRY = const(1)  # not sent, to be kept: no answer, 5.xx, 4.01, 4.03, 4.29...; a backoff
+_REJECTED = const(2)  # refused for good (4.00, 4.13, 4.15; bad input): never changes
 
 
 def stamp(t):
@@ -88,7 +90,7 @@ class App:
     wdt: int  # the watchdog's timeout, ms
     fed: int  # ticks of the watchdog's last feed (feed())
     dl: int  # ticks: the end of the current slot (period(), idle())
-    why: str  # why the last write() sent nothing (RETRY, REJECTED), for the log
+    why: str  # why the last write() sent nothing (_RETRY, _REJECTED), for the log
     sub: bool  # subscribe() called on the current thing: set and read with subscribe on only
     # Written rarely, or only on some boards: a default here, so that an instance's dict
     # holds only what was written (RAM: a dict of 23 slots rather than 37).
@@ -229,18 +231,18 @@ class App:
             h.append((tick, values))
             res = "held: no clock yet"
         else:
-            r = RETRY
+            r = _RETRY
             if not why and not len(sto):
                 r = self.write([(0, t, values)])
-                if r == SENT:
+                if r == _SENT:
                     st["sent"] += 1
                     res = "sent"
                 else:
                     why = self.why
-                    if r == REJECTED:
+                    if r == _REJECTED:
                         sto.add_dropped(1)
                         res = "rejected: " + why
-            if r == RETRY:
+            if r == _RETRY:
                 st["queued"] += 1
                 res = "queued: " + why if why else "queued"
                 if not sto.append(t, values):
@@ -256,7 +258,7 @@ class App:
             self.token_saved = True  # (retried each period until it lands)
         # one line, printed piece by piece: no joined copy of it in the heap
         log = self.log
-        log("#%d %s" % (n, ISO % stamp(t) if t else "-"), end="")
+        log("#%d %s" % (n, _ISO % stamp(t) if t else "-"), end="")
         for v in values:
             log(" %s=%s" % v, end="")
         log(" | %s | outbox %d%s" % (res, len(sto), " | dropped %d" % d if d else ""))
@@ -292,9 +294,9 @@ class App:
 
     def write(self, batch):
         """One write request of batch [(seq, t, values)], a list it empties once the payload is
-        built (RAM: only the payload stays for the request). Returns SENT when acknowledged,
-        REJECTED for an answer that will never change (4.00, 4.13, 4.15, bad input: the
-        batch is to be dropped), RETRY for a failure (timeout, 5.xx, 4.01...: to be kept; a
+        built (RAM: only the payload stays for the request). Returns _SENT when acknowledged,
+        _REJECTED for an answer that will never change (4.00, 4.13, 4.15, bad input: the
+        batch is to be dropped), _RETRY for a failure (timeout, 5.xx, 4.01...: to be kept; a
         backoff); why it was not sent in self.why."""
         try:
             body = _payload(batch)
@@ -304,14 +306,14 @@ class App:
             gc.collect()
             self.thing.write(body, ticks_diff(self.dl, ticks_ms()))  # steps: feed()
             self.b_write.ok()
-            return SENT
+            return _SENT
         except ValueError as e:
             self.why = repr(e)
-            return REJECTED
+            return _REJECTED
         except ThingError as e:
             self.why = str(e)
             if e.code in (0x80, 0x8D, 0x8F):
-                return REJECTED
+                return _REJECTED
             # (4.01 too: the token is kept whatever happens, never re-activated)
         except (CoapError, OSError, MemoryError) as e:  # (no room for a datagram: later)
             self.why = repr(e)
@@ -320,7 +322,7 @@ class App:
             st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())  # (see period())
             self.feed()
         self.why += ", retry in %d ms" % self.b_write.fail()
-        return RETRY
+        return _RETRY
 
     # -- what the other modules find out: they call these, App writes its fields ----------
 

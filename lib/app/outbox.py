@@ -5,7 +5,13 @@
 import json
 import os
 
+from micropython import const
+
 _BOX = "outbox/"
+# App.write()'s answers (app.app's _RETRY, _REJECTED), as constants of this module: no
+# globals, no qstrs, no import of app.app (RAM)
+_RETRY = const(1)
+_REJECTED = const(2)
 
 
 def write_atomic(path, data):
@@ -143,9 +149,6 @@ def flush(s, app):
     """Send the outbox of store s (app.store) oldest first through app.write(), as many
     readings per request as fit a datagram, while time remains; a batch leaves the outbox
     only once acknowledged. Returns how many were sent."""
-    from app.app import REJECTED, RETRY  # (loaded: the App calls this; app.crash imports
-    # this module without it)
-
     sent = 0
     while s.n and app.ready() is None:
         batch = []
@@ -167,11 +170,11 @@ def flush(s, app):
         n = len(batch)
         seqs = [r[0] for r in batch]
         r = app.write(batch)
-        if r == RETRY:
+        if r == _RETRY:
             app.log("outbox: " + app.why)
             break
         remove(s, seqs)
-        if r == REJECTED:
+        if r == _REJECTED:
             add_dropped(s, n)
             app.log("outbox: %d rejected (%s)" % (n, app.why))
         else:

@@ -24,7 +24,9 @@ _MAX_IDX = const(768)
 # Uri-Host 3, If-None-Match 5, Uri-Port 7, Uri-Path 11, Uri-Query 15, Accept 17,
 # Block2 23, Block1 27 as a bit mask; Proxy-Uri 35 and Proxy-Scheme 39 by name.
 _KNOWN_CRITICAL = const(0x088288AA)  # bits 1 3 5 7 11 15 17 23 27
-_ERRORS = ("", "short", "version", "token", "marker", "past end", "nibble 15", "number", "empty")
+_ERRORS = const(
+    ("", "short", "version", "token", "marker", "past end", "nibble 15", "number", "empty")
+)
 
 
 class FormatError(ValueError):
