@@ -54,6 +54,10 @@ def setup(app, board, cfg, log):
                 app.period_ms = int(p * 1000 + 0.5)
         except (OSError, ValueError, TypeError):
             pass
+    if cfg["serve"]:
+        from app.serve import setup as serve
+
+        serve(app, cfg["serve_port"])
     # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
     app.stats = {
         "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,
