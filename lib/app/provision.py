@@ -11,7 +11,6 @@
 #               message (once per message) and tried again rarely: after 1 h, doubling to
 #               12 h. Sampling goes on meanwhile; the readings wait in the outbox.
 import gc
-import sys
 from time import ticks_ms
 
 from app import unload
@@ -94,7 +93,7 @@ def connect(app):
         try:
             # A connected socket: the network stack drops datagrams from anyone else, and
             # recv() allocates no source address per datagram. Serving: bound, for both.
-            srv = sys.modules.get("app.serve")
+            srv = getattr(app, "serve", None)  # app.serve's Serving (config "serve")
             if srv:
                 srv.bind(s, a[0])
             else:

@@ -37,8 +37,6 @@ _TEXT = const(0)  # text/plain; charset=utf-8, RFC 7252 §12.3
 _JSON = const(50)  # application/json
 _WORDS = const(("sent", "retry", "rejected"))  # App.write()'s SENT, RETRY, REJECTED
 
-S = None  # the one Serving (setup())
-
 
 class Serving:
     """The firmware's server state across clients (a WiFi reconnect makes a new client)."""
@@ -70,6 +68,14 @@ class Serving:
         app.server = self.server
 
     # -- the app's hooks -----------------------------------------------------------------
+
+    def bind(self, sock, family):
+        """app.provision: the client's socket bound to serve_port on every address (not
+        connected: it hears the clients as well as theThings.IO)."""
+        import socket
+
+        a = socket.getaddrinfo("::" if family == socket.AF_INET6 else "0.0.0.0", self.port)
+        sock.bind(a[0][-1])
 
     def sensors(self):
         v = self._sensors()
@@ -197,16 +203,7 @@ class Serving:
         return (CONTENT, json.dumps(d), _JSON)
 
 
-def setup(app, port):
-    """app.start, with config "serve": the hooks set (the Server comes with the client)."""
-    global S
-    S = Serving(app, port)
-
-
-def bind(sock, family):
-    """app.provision: the client's socket bound to serve_port on every address (not
-    connected: it hears the clients as well as theThings.IO)."""
-    import socket
-
-    a = socket.getaddrinfo("::" if family == socket.AF_INET6 else "0.0.0.0", S.port)
-    sock.bind(a[0][-1])
+def setup(app, cfg):
+    """app.start, with config "serve": the hooks set (the Server comes with the client);
+    app.serve is the Serving (app.provision asks it to bind())."""
+    app.serve = Serving(app, cfg["serve_port"])
