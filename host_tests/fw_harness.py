@@ -344,7 +344,13 @@ def fixture_firmware(fw_build, fw_port, tmp_path):
 
 
 def heap_run(
-    build, flash, heapsize, periods=10000, period=0.004, subscribe=True, micropython=None,
+    build,
+    flash,
+    heapsize,
+    periods=10000,
+    period=0.004,
+    subscribe=True,
+    micropython=None,
     serve=False,
 ):  # micropython: the port's binary (default x64), or an image with the code frozen
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
