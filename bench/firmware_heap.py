@@ -45,9 +45,13 @@ NAMES = (
 FROZEN_HEAP = "32K"
 
 
-def run(periods=10000, port="x64", frozen=None):
+SERVING_HEAP = "64K"  # serve on: coap.server's and app.serve's code beside the rest
+
+
+def run(periods=10000, port="x64", frozen=None, serve=False):
     """The figures as bench/run.py's dicts, on port "x64" or "i386" (names end in _i386), or
-    with frozen=binary (FROZEN_MICROPYTHON) the code frozen into that image."""
+    with frozen=binary (FROZEN_MICROPYTHON) the code frozen into that image. serve: config
+    "serve" on (lib/app/serve.py), in SERVING_HEAP: firmware_heap_serving_*."""
     suffix = "" if port == "x64" else "_" + port
     with tempfile.TemporaryDirectory() as tmp:
         if frozen:
@@ -61,8 +65,12 @@ def run(periods=10000, port="x64", frozen=None):
             heap, prefix = HEAP[port], "firmware_heap"
             note = ".mpy on the %s unix port" % port
             mp = micropython_for(port)
+            if serve:
+                heap, prefix = SERVING_HEAP, "firmware_heap_serving"
+                note += ", serve on"
         flash = os.path.join(tmp, "flash")
-        stats, free, _ = heap_run(build, flash, heap, periods, period=PERIOD, micropython=mp)
+        stats, free, _ = heap_run(build, flash, heap, periods, period=PERIOD, micropython=mp,
+                                  serve=serve)  # fmt: skip
     f = figures(stats, free, heap)
     note += ", -X heapsize=%s, %d periods" % (heap, stats["periods"])
     return [

@@ -22,7 +22,8 @@
   firmware_heap_free_median_{early,late}_bytes: the firmware as .mpy on the stock unix port
   over 10,000 fast periods in a capped heap (bench/firmware_heap.py); with
   FROZEN_MICROPYTHON=binary (a unix port with firmware/manifest_unix.py frozen in) the same
-  as firmware_frozen_heap_*.
+  as firmware_frozen_heap_*; firmware_heap_serving_i386: the steady heap on the i386 port
+  with config "serve" on (lib/app/serve.py, coap.server: 64K).
 - heap_module_<module>_bytes, heap_qstr_bytes, heap_state_bytes: what each firmware module
   holds of the i386 port's steady heap (code and globals; the qstrs apart), and the state
   beyond them (bench/heap_by_module.py).
@@ -130,6 +131,9 @@ def main():
     from firmware_heap import run as firmware_heap
 
     heap = firmware_heap() + firmware_heap(port="i386")
+    for f in firmware_heap(port="i386", serve=True):  # config "serve" on: its steady heap
+        if f["name"] == "firmware_heap_serving_live_steady_bytes_i386":
+            heap.append(dict(f, name="firmware_heap_serving_i386"))
     frozen = os.environ.get("FROZEN_MICROPYTHON")
     if frozen:
         heap += firmware_heap(frozen=os.path.abspath(frozen))

@@ -344,15 +344,27 @@ def fixture_firmware(fw_build, fw_port, tmp_path):
 
 
 def heap_run(
-    build, flash, heapsize, periods=10000, period=0.004, subscribe=True, micropython=None
+    build,
+    flash,
+    heapsize,
+    periods=10000,
+    period=0.004,
+    subscribe=True,
+    micropython=None,
+    serve=False,
 ):  # micropython: the port's binary (default x64), or an image with the code frozen
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
-    (stats, [heap_free of each period: free heap after the period's gc.collect()], server)."""
+    (stats, [heap_free of each period: free heap after the period's gc.collect()], server).
+    serve: config "serve" on (lib/app/serve.py), on a free port."""
     from fw_fastserver import FastServer
 
     with FastServer() as srv:
         cfg = fast_config(srv.url, "code", period_s=period, max_periods=periods,
                           subscribe=subscribe, keepalive_s=60)  # fmt: skip
+        if serve:
+            from coap_servers import free_udp_port
+
+            cfg.update(serve=True, serve_port=free_udp_port())
         write_config(flash, **cfg)
         fw = Firmware(build, flash, heapsize=heapsize)
         fw.micropython = micropython or fw.micropython

@@ -118,6 +118,8 @@ BAD = [  # (config.json: a dict merged into OK (None deletes a field), a text, o
     ({"wifi": {"password": "p"}}, '"wifi.ssid" is missing'),
     ({"coap": {"ack_timeout_ms": 0}}, '"coap.ack_timeout_ms" must be between'),
     ({"outbox_max": 2.5}, '"outbox_max" must be an integer'),
+    ({"serve": "on"}, '"serve" must be true or false, got "on"'),
+    ({"serve_port": 70000}, '"serve_port" must be between 1 and 65535, got 70000'),
 ]
 
 

@@ -146,7 +146,7 @@ def _iso_ms(s):
     return sec * 1000 + int(s[20:23])
 
 
-_PROBES = {}  # (interpreter, build, heap, lfs_kb, radio) -> the probe's figures
+_PROBES = {}  # (interpreter, build, heap, lfs_kb, radio, clients) -> the probe's figures
 
 
 # The world's process without address-space randomisation (setarch -R): the collector scans
@@ -165,14 +165,16 @@ _NO_ASLR = _no_aslr()
 
 def run(
     build, tmp, days=None, period_s=60, faults=(), ticks0=0, heap=HEAP, lfs_kb=256,
-    timeout=300, radio=True, per_day=None, seed=1, periods=None, writes=(), **cfg,
+    timeout=300, radio=True, per_day=None, seed=1, periods=None, writes=(), clients=(),
+    **cfg,
 ):  # fmt: skip
     """The firmware for days of virtual time (days * 86400 / period_s periods, or periods) in
     the world, in tmp (its flash and the records): a Result. heap_days: the least heap
     after a period's collection over the last hour of each day (of per_day periods).
     seed: the firmware's os.urandom (vworld.vos); the same scene and seed replay the same
     run. writes: [[s, key, value]], values written to the thing by someone else at second s
-    (notified to a subscribed board). The scene is kept in tmp/scene.json (r["scene"])."""
+    (notified to a subscribed board). clients: CoAP clients of the board's server
+    (vworld/vclient.py; r["clients"]). The scene is kept in tmp/scene.json (r["scene"])."""
     mp = micropython_for("i386")
     flash = os.path.join(tmp, "flash")
     os.makedirs(flash, exist_ok=True)
@@ -186,7 +188,7 @@ def run(
         "ticks0": ticks0, "wall0": WALL0, "faults": [list(w) for w in faults],
         "lfs_kb": lfs_kb, "records": records, "code": "vworld-code",
         "per_day": per_day or int(DAY / period_s), "radio": radio, "seed": seed,
-        "writes": [list(w) for w in writes],
+        "writes": [list(w) for w in writes], "clients": list(clients),
     }  # fmt: skip
     env = dict(os.environ, MICROPYPATH=build + ":.frozen")
     path = os.path.join(tmp, "scene.json")
@@ -206,7 +208,7 @@ def run(
 
     # The probe: the world's share of the heap (its own flash, then a fresh one for the
     # run). The world is deterministic, so one probe serves every run alike.
-    key = (mp, build, heap, lfs_kb, radio)
+    key = (mp, build, heap, lfs_kb, radio, json.dumps(scene["clients"]))  # (vclient's)
     probe = _PROBES.get(key)
     if probe is None:
         text = go(dict(scene, probe=True), heap + 64 * 1024, os.path.join(tmp, "probe.log"))

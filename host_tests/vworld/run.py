@@ -10,8 +10,9 @@
 # the server appends each write to, "code": the activation code, "notify": notifications
 # of writes, "writes": [[s, key, value]] written to the thing by someone else (its observer
 # notified), "connect_ms": how long WiFi takes to connect, "per_day": periods a day (the
-# heap figures), "seed": the firmware's os.urandom (vworld.vos), "probe": only measure the
-# world (below)}. The same scene and seed give the same run, to the byte (vworld.vclock).
+# heap figures), "clients": CoAP clients of the board's server (vworld.vclient), "seed":
+# the firmware's os.urandom (vworld.vos), "probe": only measure the world (below)}. The
+# same scene and seed give the same run, to the byte (vworld.vclock).
 # Prints the firmware's log, then "world {json}": the board's, the servers' and the
 # network's counters, what is left in the outbox, the clock, the heap of each day.
 #
@@ -78,6 +79,11 @@ for w in scene.get("writes", ()):  # [s, key, value]: written to the thing by so
 from vworld.board import VBoard  # noqa: E402
 
 board = VBoard(F, scene.get("connect_ms", 1500))
+CLIENTS = ()
+if scene.get("clients"):  # CoAP clients of the board's server (config serve: vworld.vclient)
+    from vworld.vclient import start as clients  # noqa: E402
+
+    CLIENTS = clients(scene["clients"], board)
 board.per_day = scene.get("per_day", 1440)
 if scene.get("radio") is False:  # a board without a radio (the unix port's): set clock, no DNS
     board.has_wifi = False
@@ -162,6 +168,8 @@ def main():
         "files": sorted(vos.listdir()),
     }  # fmt: skip
     out.update(got)
+    if CLIENTS:
+        out["clients"] = [c.report() for c in CLIENTS]
     print("world " + json.dumps(out))
 
 

@@ -13,6 +13,7 @@
 #                          has a datagram; sleep_ms() is wait(ms, None)
 #   DROP(src, dst)         a fault hook: True drops the datagram (black hole, WiFi down)
 #   LOSE(src, dst)         likewise, asked once as the datagram is sent (random loss)
+#   bind((ip, port))       a board's socket on a port of its choosing (its server's)
 #   DOWN()                 True while the board's link is down: its sends raise
 #                          EHOSTUNREACH, as lwIP's without a route
 #   stats                  counters; "nomem": datagrams lost because the world's code,
@@ -35,6 +36,7 @@ POLLHUP = const(16)
 _EAGAIN = const(11)
 _EBADF = const(9)
 _EHOSTUNREACH = const(113)
+_EADDRINUSE = const(98)
 _RXQ = const(4)  # datagrams a socket holds (lwIP's recvmbox is small too)
 
 ME = "10.0.0.2"  # the board's address
@@ -191,7 +193,14 @@ class socket:
         self.blocking = t is None or t > 0
 
     def bind(self, addr):
-        pass
+        # a port of its own (the board's server, config serve_port); 0: the one it has
+        p = addr[1]
+        if p and p != self.addr[1]:
+            if p in _socks:
+                raise OSError(_EADDRINUSE)
+            del _socks[self.addr[1]]
+            self.addr = (ME, p)
+            _socks[p] = self
 
     def connect(self, addr):
         self.peer = addr

@@ -31,6 +31,8 @@ _FIELDS = (
     ("ntp_host", "s", "", 0, 0),  # host[:port]; "": pool.ntp.org
     ("token", "s", "", 0, 0),  # a thing token from the panel: no activation
     ("activation_code", "s", "", 0, 0),
+    ("serve", "b", False, 0, 0),  # a CoAP server too (app.serve)
+    ("serve_port", "i", 5683, 1, 65535),
 )
 _WIFI = (
     ("ssid", "s", None, 0, 0),

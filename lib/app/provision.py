@@ -92,8 +92,12 @@ def connect(app):
         s = socket.socket(a[0], socket.SOCK_DGRAM)
         try:
             # A connected socket: the network stack drops datagrams from anyone else, and
-            # recv() allocates no source address per datagram.
-            s.connect(a[1])
+            # recv() allocates no source address per datagram. Serving: bound, for both.
+            srv = getattr(app, "serve", None)  # app.serve's Serving (config "serve")
+            if srv:
+                srv.bind(s, a[0])
+            else:
+                s.connect(a[1])
             # theThings.IO answers and notifications are small, and writes are kept to
             # 512 bytes (app.flush): 512-byte blocks, datagrams of 640 bytes both ways.
             c = Client(cfg["host"], cfg["port"], sock=s, tx_max=640, **cfg["coap"])

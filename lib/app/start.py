@@ -54,6 +54,9 @@ def setup(app, board, cfg, log):
                 app.period_ms = int(p * 1000 + 0.5)
         except (OSError, ValueError, TypeError):
             pass
+    if cfg["serve"]:
+        # (app.serve's name made at run time: with serve off, no qstr of it in RAM)
+        __import__(".".join(("app", "serve"))).serve.setup(app, cfg)
     # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
     app.stats = {
         "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,
