@@ -158,6 +158,35 @@ class LibcoapServer:
             self.proc = None
 
 
+def our_server(interp, script):
+    """Run host_tests/<script> PORT (one of our servers) under the MicroPython port interp
+    (micropython, micropython-i386), wait until it answers a ping, yield its port; ended
+    after (its process group)."""
+    from pathlib import Path
+
+    import targets
+    from dual import LIB, micropython_path
+
+    mp = micropython_path(interp)
+    if mp is None:
+        targets.missing(interp)
+    port = free_udp_port()
+    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen")
+    here = Path(__file__).resolve().parent
+    p = procs.popen([mp, str(here / script), str(port)], env=env,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        for _ in range(100):
+            if coap_ping(port, timeout=0.1):  # an empty CON: the RST of RFC 7252 §4.3
+                break
+            assert p.poll() is None, p.stderr.read().decode()
+        else:
+            raise AssertionError("our server did not answer a ping")
+        yield port
+    finally:
+        procs.stop(p)
+
+
 def libcoap_client(*args, timeout=30):
     """Run coap-client-notls with args; returns the CompletedProcess (stdout as text)."""
     return subprocess.run(

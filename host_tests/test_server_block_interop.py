@@ -5,14 +5,11 @@ and aiocoap's client (its own Block2 reassembly, and Block1 for a body over one 
 
 import asyncio
 import os
-import subprocess
 from pathlib import Path
 
 import procs
 import pytest
-import targets
-from coap_servers import LIBCOAP_CLIENT, LOOPBACK, coap_ping, free_udp_port
-from dual import LIB, micropython_path
+from coap_servers import LIBCOAP_CLIENT, LOOPBACK, our_server
 
 HERE = Path(__file__).resolve().parent
 # serve_block_demo.py's /large, built here independently
@@ -22,23 +19,7 @@ LARGE = "".join("line %04d of the large resource\n" % i for i in range(100)).enc
 @pytest.fixture(scope="module", params=["micropython", "micropython-i386"])
 def ours(request):
     """The port of a serve_block_demo.py process under the x64 or i386 port, ended after."""
-    mp = micropython_path(request.param)
-    if mp is None:
-        targets.missing(request.param)
-    port = free_udp_port()
-    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen")
-    p = procs.popen([mp, str(HERE / "serve_block_demo.py"), str(port)], env=env,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        for _ in range(100):
-            if coap_ping(port, timeout=0.1):  # an empty CON: the RST of RFC 7252 §4.3
-                break
-            assert p.poll() is None, p.stderr.read().decode()
-        else:
-            raise AssertionError("our server did not answer a ping")
-        yield port
-    finally:
-        procs.stop(p)
+    yield from our_server(request.param, "serve_block_demo.py")
 
 
 def libcoap(*args):

@@ -4,16 +4,12 @@ aiocoap's client and the node coap-cli (a GET, a 4.04, discovery, a separate res
 a raw duplicate CON answered from the cache."""
 
 import asyncio
-import os
 import socket
-import subprocess
 from pathlib import Path
 
 import procs
 import pytest
-import targets
-from coap_servers import LIBCOAP_CLIENT, LOOPBACK, coap_ping, free_udp_port
-from dual import LIB, micropython_path
+from coap_servers import LIBCOAP_CLIENT, LOOPBACK, our_server
 
 HERE = Path(__file__).resolve().parent
 COAP_CLI = HERE.parent / "tools" / "npm" / "node_modules" / ".bin" / "coap"
@@ -22,23 +18,7 @@ COAP_CLI = HERE.parent / "tools" / "npm" / "node_modules" / ".bin" / "coap"
 @pytest.fixture(scope="module", params=["micropython", "micropython-i386"])
 def ours(request):
     """The port of a serve_demo.py process under the x64 or i386 port, ended at the end."""
-    mp = micropython_path(request.param)
-    if mp is None:
-        targets.missing(request.param)
-    port = free_udp_port()
-    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen")
-    p = procs.popen([mp, str(HERE / "serve_demo.py"), str(port)], env=env,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        for _ in range(100):
-            if coap_ping(port, timeout=0.1):  # an empty CON: the RST of RFC 7252 §4.3
-                break
-            assert p.poll() is None, p.stderr.read().decode()
-        else:
-            raise AssertionError("our server did not answer a ping")
-        yield port
-    finally:
-        procs.stop(p)
+    yield from our_server(request.param, "serve_demo.py")
 
 
 def libcoap(*args):
