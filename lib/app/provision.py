@@ -93,7 +93,9 @@ def connect(app):
         try:
             # A connected socket: the network stack drops datagrams from anyone else, and
             # recv() allocates no source address per datagram. Serving: bound, for both.
-            srv = getattr(app, "serve", None)  # app.serve's Serving (config "serve")
+            # app.serve (app.serve's Serving) exists only when serving: no class default
+            # for it on App, whose class dict would grow by 96 bytes on every board
+            srv = getattr(app, "serve", None)
             if srv:
                 srv.bind(s, a[0])
             else:

@@ -55,8 +55,9 @@ def setup(app, board, cfg, log):
         except (OSError, ValueError, TypeError):
             pass
     if cfg["serve"]:
-        # (app.serve's name made at run time: with serve off, no qstr of it in RAM)
-        __import__(".".join(("app", "serve"))).serve.setup(app, cfg)
+        from app import serve  # (imported only then: with serve off, none of it in RAM)
+
+        serve.setup(app, cfg)
     # heap: after gc.collect() (first, last, max); peak: before it (high-water mark)
     app.stats = {
         "periods": 0, "sent": 0, "queued": 0, "flushed": 0, "activations": 0,

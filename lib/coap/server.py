@@ -46,6 +46,7 @@ BAD_OPTION = const(0x82)
 NOT_FOUND = const(0x84)
 METHOD_NOT_ALLOWED = const(0x85)
 NOT_ACCEPTABLE = const(0x86)
+REQUEST_ENTITY_TOO_LARGE = const(0x8D)
 UNSUPPORTED_FORMAT = const(0x8F)
 INTERNAL_ERROR = const(0xA0)
 PROXYING_NOT_SUPPORTED = const(0xA5)
@@ -54,6 +55,9 @@ ETAG = const(4)
 LOCATION_PATH = const(8)
 MAX_AGE = const(14)
 LOCATION_QUERY = const(20)
+_BLOCK2 = const(23)  # RFC 7959 §2.1
+_BLOCK1 = const(27)
+_SIZE1 = const(60)  # RFC 7959 §4
 _LINK_FORMAT = const(40)  # application/link-format, RFC 6690 §7.3
 # A peer's slots in the engine (coap/engine.py's _ADDR..)
 _ADDR = const(0)
@@ -251,8 +255,8 @@ class Server:
         if self.mcast:
             p[_C] = None  # not even the RST
         elif n >= 4 and b >> 6 == 1 and t < _ACK and 0 < data[1] < 32 and 4 + k <= n and k < 9:
-            o = [(27, self.block_szx), (60, self.max_body)] if cut else ()
-            c = 0x8D if cut else BAD_REQUEST  # (4.13)
+            o = [(_BLOCK1, self.block_szx), (_SIZE1, self.max_body)] if cut else ()
+            c = REQUEST_ENTITY_TOO_LARGE if cut else BAD_REQUEST
             self.too_large += cut
             self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], c, now, None, -1, o)
         self._trim(p)
@@ -313,11 +317,11 @@ class Server:
         f = m.uint(12)
         if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
             return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
-        b1 = m.uint(27)
-        b2 = m.uint(23)
+        b1 = m.uint(_BLOCK1)
+        b2 = m.uint(_BLOCK2)
         if (
             b1 is not None
-            or m.uint(60) is not None
+            or m.uint(_SIZE1) is not None
             or m.end - m.pay > self.max_body
             or (self._up and b2)
         ):
