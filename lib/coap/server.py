@@ -76,6 +76,7 @@ _STRIES = const(4)  # transmissions so far
 _STMO = const(5)  # the next timeout
 _SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
 _STOK = const(7)  # the request's token
+_SOB = const(8)  # a notification's observer (coap.server_observe), or None
 
 
 class Server:
@@ -86,6 +87,8 @@ class Server:
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
+    max_observers = 8  # observers of all resources at once (RFC 7641 §4.1)
+    _ob = None  # coap.server_observe's Observers, once something is observable
     # Block-wise (RFC 7959, coap.server_block): the block size (2**(szx+4): 1024 bytes, or
     # less to fit the datagram), uploads assembled at once and the most each may carry
     block_szx = 6
@@ -161,7 +164,8 @@ class Server:
         if sz is not None:
             a.append(("sz", str(sz)))
         if obs:
-            a.append(("obs", None))
+            a.append(("obs", None))  # RFC 7641 §6: and it takes registrations
+            self._observe()
         key = u.path(path)
         href = "/" + "/".join(s.decode() for s in key)
         r = [get, post, put, delete, ct, takes, href, a]
@@ -173,7 +177,44 @@ class Server:
     def remove(self, path):
         import coap.uri as u
 
-        self._order.remove(self._res.pop(u.path(path)))
+        key = u.path(path)
+        self._order.remove(self._res.pop(key))
+        self.changed(key, True)  # its observers get the 4.04 (RFC 7641 §3.2), as CONs
+
+    def changed(self, path, con=False):
+        """Resource path ('/a/b') changed: each observer gets a notification, the resource's
+        GET answer to its registration (RFC 7641 §4.2), at the next tick; con: as CONs (else
+        NON, but a CON at least every 24 h, §4.5)."""
+        if self._ob is None:
+            return
+        if isinstance(path, str):
+            import coap.uri as u
+
+            path = u.path(path)
+        self._ob.changed(path, con)
+        self._wake()
+
+    def observers(self, path=None):
+        """How many observe path ('/a/b'), or any resource."""
+        if self._ob is None:
+            return 0
+        import coap.uri as u
+
+        return self._ob.count(None if path is None else u.path(path))
+
+    def _observe(self):
+        if self._ob is None:
+            from coap.server_observe import Observers
+
+            self._ob = Observers(self)
+        return self._ob
+
+    def _wake(self):
+        # The asyncio front end: its clock task wakes (looked up on the class: the blocking
+        # client's __getattr__ would import coap.client_extra for the name)
+        g = getattr(type(self.e), "_go", None)
+        if g is not None:
+            g(self.e)
 
     def serve(self, timeout_ms=0):
         """Answer requests (and run the client's side) for timeout_ms: the engine's poll()."""
@@ -192,10 +233,14 @@ class Server:
         this returns (RFC 7252 §5.2.2: a CON gets an empty ACK now, the response as a CON
         of its own, retransmitted until ACKed; a NON's comes as a NON). The handler's
         return value is then ignored. At most max_separate wait at once (then: 5.00)."""
-        if not self._defer or len(self._sep) >= self.max_separate:
+        k = 0
+        for x in self._sep:
+            if x[_SOB] is None:  # (not a notification)
+                k += 1
+        if not self._defer or k >= self.max_separate:
             raise ValueError("later() outside a handler, or too many waiting")
         self._defer = False
-        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token()]
+        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token(), None]
         self._sep.append(x)
         return x
 
@@ -215,9 +260,7 @@ class Server:
 
             now = ticks_ms()
         x[_SDUE] = now  # goes at the next tick
-        g = getattr(e, "_go", None)
-        if g is not None:
-            g()  # the asyncio front end: its clock task wakes
+        self._wake()
 
     # -- the engine's hook ---------------------------------------------------------------
 
@@ -228,7 +271,9 @@ class Server:
         # what we receive (cut): 4.13, its Block1 the block size to send it in (RFC 7959
         # §2.9.3), Size1 the most we take.
         e = self.e
-        if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+        if n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+            if self._ob is not None and self._ob.answer(addr, data):
+                return  # a notification's ACK or RST (RFC 7641 §3.6, §4.5)
             mid = data[2] << 8 | data[3]
             for x in self._sep:
                 if x[_SMID] == mid and x[_SCON] and x[_STRIES] and x[_SP][_ADDR] == addr:
@@ -288,6 +333,8 @@ class Server:
             if t == _CON:
                 e.reply(p, _ACK, m.mid, now)  # §5.2.2: the empty ACK, for a duplicate too
         else:
+            if m.code == 1 and m.opt(6) is not None:  # RFC 7641 §2: a GET with Observe
+                r = self._observe().request(p, m, data, n, r, now)
             self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
         self._trim(p)
 
@@ -416,6 +463,8 @@ class Server:
 
     def _tick(self, now):
         self._tk(now)
+        if self._ob is not None:
+            self._ob.tick(now)  # the notifications of what changed, into _sep
         e = self.e
         q = self._sep
         i = 0
@@ -430,6 +479,8 @@ class Server:
                 i -= 1
                 del q[i]  # sent (a NON), or never ACKed: given up (counted: lost)
                 self.lost += x[_SCON]
+                if x[_SOB] is not None:
+                    self._ob.sent(x[_SOB], x[_SCON])  # RFC 7641 §4.5: a CON timed out
                 continue
             if p[_C] is None:  # (the control slot: free once the front end flushed)
                 p[_C] = x[_SD]
@@ -439,6 +490,8 @@ class Server:
 
     def _due_in(self, now):
         t = self._due(now)
+        if self._ob is not None and self._ob.pend:
+            return 0
         for x in self._sep:
             if x[_SDUE] is not None:
                 t = min(t, max(ticks_diff(x[_SDUE], now), 0))
@@ -447,13 +500,19 @@ class Server:
     def _trim(self, p):
         # At most max_peers clients beside the client's server (peers[0]): the one heard
         # from longest ago, with nothing of ours in flight or due to it, is forgotten (its
-        # dedup cache with it: the oldest exchanges go first).
+        # dedup cache with it: the oldest exchanges go first). An observer's peer is kept
+        # while it observes (RFC 7641: its MIDs and dedup are its notifications' too).
         e = self.e
         ps = e.peers
         if len(ps) <= self.max_peers + 1:
             return
         for q in ps[1:]:
-            if q is not p and q[_FLY] is None and q[_C] is None:
+            if (
+                q is not p
+                and q[_FLY] is None
+                and q[_C] is None
+                and (self._ob is None or not self._ob.has(q))
+            ):
                 for r in e.reqs:
                     if r.peer is q:
                         break
