@@ -246,6 +246,11 @@ def test_remove_sends_404_and_error_notification_removes():
     eq((s.observers(), s.errors), (0, 1), "removed, counted")
     st["code"] = CONTENT
     register(v, mid=0x102)
+    st["v"] = 10**1200  # a state over one block: RFC 7959 §2.6, its first block notifies
+    out = change(v, s, st)
+    eq([(x[1], x[3] is not None, len(x[4])) for x in out], [(CONTENT, True, 1024)], "block 0")
+    eq((v.sent(-1).uint(23), s.observers()), (0x0E, 1), "Block2 0, more, 1024 bytes")
+    st["v"] = 1
     n = len(v.log)
     s.remove("/obs")
     v.advance(0)

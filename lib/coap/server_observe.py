@@ -172,6 +172,7 @@ class Observers:
         mid = s._mid_for(p)
         s._encode(_CON if con else _NON, r[0], mid, o[_OTOK], r[1], r[2], opts)
         d = bytes(s.enc.buf[: len(s.enc)])
+        ok = ok and d[1] == r[0]  # (_encode's 5.00 for an answer over a datagram: an error)
         if x is None:
             x = [p, d, mid, con, 0, 0, now, o[_OTOK], o]
             q.append(x)
