@@ -322,3 +322,18 @@ def test_on_a_client_s_engine_with_its_request_in_flight():
     n = len(v.log)
     v.advance(100000)
     eq((len(v.log) - n, s.observers()), (0, 1), "both ACKed; observing")
+
+
+def test_notifications_in_flight_leave_separate_responses_their_room():
+    # CON notifications ride Server._sep beside the separate responses, but max_separate
+    # bounds the latter only
+    v, s, st = setup()
+    for i in range(s.max_observers):
+        register(v, addr=("192.0.2.9", 50000 + i), mid=i)
+    eq(len(change(v, s, st, con=True)), 8, "8 CONs in flight")
+    jobs = []
+    s.add("/slow", get=lambda m: jobs.append(s.later(m)))
+    for i in range(s.max_separate):
+        eq(ask(v, CON, GET, 0x800 + i, "slow", addr=B).code, 0, "an empty ACK")
+    eq(ask(v, CON, GET, 0x810, "slow", addr=B).code, 0xA0, "the 5th: 5.00")
+    eq(len(s._sep), 12, "both kinds")
