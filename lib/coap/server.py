@@ -88,7 +88,7 @@ class Server:
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
     max_observers = 8  # observers of all resources at once (RFC 7641 §4.1)
-    _ob = None  # coap.server_observe's Observers, once something is observable
+    _ob = None  # coap.server_observe's Observers, from the first registration on (RAM)
     # Block-wise (RFC 7959, coap.server_block): the block size (2**(szx+4): 1024 bytes, or
     # less to fit the datagram), uploads assembled at once and the most each may carry
     block_szx = 6
@@ -165,7 +165,6 @@ class Server:
             a.append(("sz", str(sz)))
         if obs:
             a.append(("obs", None))  # RFC 7641 §6: and it takes registrations
-            self._observe()
         key = u.path(path)
         href = "/" + "/".join(s.decode() for s in key)
         r = [get, post, put, delete, ct, takes, href, a]

@@ -1,6 +1,7 @@
 # Server-side Observe (RFC 7641 §4) for coap.server: the observers of its resources and
-# their notifications. coap.server loads this module only once a resource is observable
-# (add(..., obs=True)) or a registration arrives; the firmware's client never does.
+# their notifications. coap.server loads this module only once a registration arrives (a GET
+# with Observe): a board serving observable resources nobody observes carries none of it;
+# the firmware's client never does.
 #
 # An observer (a list, slots _OP..: a class would cost its type and a dict each) is keyed by
 # its peer (the engine's message layer for its address) and its token (§4.1; an empty
