@@ -19,7 +19,8 @@
 # responses to CON, NON responses to NON, separate ones (§5.2.2), a duplicate answered with
 # the cached response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error
 # response to a multicast request (§8.1), the 4.xx a request earns, /.well-known/core
-# (RFC 6690).
+# (RFC 6690); block-wise (coap.server_block, RFC 7959) and Observe (coap.server_observe,
+# RFC 7641 §4: add(..., obs=True), changed(path), observers()) in modules of their own.
 #
 # The engine (coap.engine) is the client's, unchanged: the server plugs into its serve hook
 # and wraps its receive(), tick() and due() as attributes of that one instance, so that
@@ -83,7 +84,7 @@ class Server:
     """Resources served on an engine: a Client's (coap.client, the blocking front end whose
     poll() serve() is), or a socket of its own bound to port (and bind). Counters: requests,
     errors (handlers that raised, answers that could not be sent), duplicates (NON; the
-    engine counts CON's), lost (separate responses never ACKed)."""
+    engine counts CON's), lost (separate responses and CON notifications never ACKed)."""
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
@@ -184,22 +185,13 @@ class Server:
         """Resource path ('/a/b') changed: each observer gets a notification, the resource's
         GET answer to its registration (RFC 7641 §4.2), at the next tick; con: as CONs (else
         NON, but a CON at least every 24 h, §4.5)."""
-        if self._ob is None:
-            return
-        if isinstance(path, str):
-            import coap.uri as u
-
-            path = u.path(path)
-        self._ob.changed(path, con)
-        self._wake()
+        if self._ob is not None:
+            self._ob.changed(path, con)
+            self._wake()
 
     def observers(self, path=None):
         """How many observe path ('/a/b'), or any resource."""
-        if self._ob is None:
-            return 0
-        import coap.uri as u
-
-        return self._ob.count(None if path is None else u.path(path))
+        return 0 if self._ob is None else self._ob.count(path)
 
     def _observe(self):
         if self._ob is None:

@@ -106,6 +106,7 @@ class Observers:
         self.obs.remove(o)
 
     def count(self, key=None):
+        key = _key(key)
         k = 0
         for o in self.obs:
             if key is None or o[_OKEY] == key:
@@ -119,6 +120,7 @@ class Observers:
         return False
 
     def changed(self, key, con):
+        key = _key(key)
         for o in self.obs:
             if o[_OKEY] == key:
                 o[_OPEND] = max(o[_OPEND], 2 if con else 1)
@@ -224,3 +226,12 @@ class Observers:
                 self.drop(o)
                 return True
         return False
+
+
+def _key(path):
+    # a path as the server keys it: '/a/b' as a tuple of bytes segments (a tuple as it is)
+    if isinstance(path, str):
+        import coap.uri as u
+
+        return u.path(path)
+    return path
