@@ -158,10 +158,10 @@ class LibcoapServer:
             self.proc = None
 
 
-def our_server(interp, script):
-    """Run host_tests/<script> PORT (one of our servers) under the MicroPython port interp
-    (micropython, micropython-i386), wait until it answers a ping, yield its port; ended
-    after (its process group)."""
+def our_server(interp, script, *args):
+    """Run host_tests/<script> PORT [ARGS] (one of our servers) under the MicroPython port
+    interp (micropython, micropython-i386), wait until it answers a ping, yield its port;
+    ended after (its process group)."""
     from pathlib import Path
 
     import targets
@@ -173,7 +173,7 @@ def our_server(interp, script):
     port = free_udp_port()
     env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen")
     here = Path(__file__).resolve().parent
-    p = procs.popen([mp, str(here / script), str(port)], env=env,
+    p = procs.popen([mp, str(here / script), str(port), *args], env=env,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
         for _ in range(100):

@@ -20,6 +20,7 @@ package(
         "aio.py",
         "server.py",
         "server_block.py",
+        "server_observe.py",
         "__main__.py",
     ),  # fmt: skip
     base_path="..",

@@ -19,7 +19,8 @@
 # responses to CON, NON responses to NON, separate ones (§5.2.2), a duplicate answered with
 # the cached response (§4.5), RSTs for what cannot be processed (§4.2, §4.3), no error
 # response to a multicast request (§8.1), the 4.xx a request earns, /.well-known/core
-# (RFC 6690).
+# (RFC 6690); block-wise (coap.server_block, RFC 7959) and Observe (coap.server_observe,
+# RFC 7641 §4: add(..., obs=True), changed(path), observers()) in modules of their own.
 #
 # The engine (coap.engine) is the client's, unchanged: the server plugs into its serve hook
 # and wraps its receive(), tick() and due() as attributes of that one instance, so that
@@ -80,16 +81,19 @@ _STRIES = const(4)  # transmissions so far
 _STMO = const(5)  # the next timeout
 _SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
 _STOK = const(7)  # the request's token
+_SOB = const(8)  # a notification's observer (coap.server_observe), or None
 
 
 class Server:
     """Resources served on an engine: a Client's (coap.client, the blocking front end whose
     poll() serve() is), or a socket of its own bound to port (and bind). Counters: requests,
     errors (handlers that raised, answers that could not be sent), duplicates (NON; the
-    engine counts CON's), lost (separate responses never ACKed)."""
+    engine counts CON's), lost (separate responses and CON notifications never ACKed)."""
 
     max_peers = 8  # clients remembered at once (each: its MIDs and dedup cache), LRU
     max_separate = 4  # separate responses waiting or on their way (§5.2.2)
+    max_observers = 8  # observers of all resources at once (RFC 7641 §4.1)
+    _ob = None  # coap.server_observe's Observers, from the first registration on (RAM)
     # Block-wise (RFC 7959, coap.server_block): the block size (2**(szx+4): 1024 bytes, or
     # less to fit the datagram), uploads assembled at once and the most each may carry
     block_szx = 6
@@ -165,7 +169,7 @@ class Server:
         if sz is not None:
             a.append(("sz", str(sz)))
         if obs:
-            a.append(("obs", None))
+            a.append(("obs", None))  # RFC 7641 §6: and it takes registrations
         key = u.path(path)
         href = "/" + "/".join(s.decode() for s in key)
         r = [get, post, put, delete, ct, takes, href, a]
@@ -177,7 +181,35 @@ class Server:
     def remove(self, path):
         import coap.uri as u
 
-        self._order.remove(self._res.pop(u.path(path)))
+        key = u.path(path)
+        self._order.remove(self._res.pop(key))
+        self.changed(key, True)  # its observers get the 4.04 (RFC 7641 §3.2), as CONs
+
+    def changed(self, path, con=False):
+        """Resource path ('/a/b') changed: each observer gets a notification, the resource's
+        GET answer to its registration (RFC 7641 §4.2), at the next tick; con: as CONs (else
+        NON, but a CON at least every 24 h, §4.5)."""
+        if self._ob is not None:
+            self._ob.changed(path, con)
+            self._wake()
+
+    def observers(self, path=None):
+        """How many observe path ('/a/b'), or any resource."""
+        return 0 if self._ob is None else self._ob.count(path)
+
+    def _observe(self):
+        if self._ob is None:
+            from coap.server_observe import Observers
+
+            self._ob = Observers(self)
+        return self._ob
+
+    def _wake(self):
+        # The asyncio front end: its clock task wakes (looked up on the class: the blocking
+        # client's __getattr__ would import coap.client_extra for the name)
+        g = getattr(type(self.e), "_go", None)
+        if g is not None:
+            g(self.e)
 
     def serve(self, timeout_ms=0):
         """Answer requests (and run the client's side) for timeout_ms: the engine's poll()."""
@@ -196,10 +228,14 @@ class Server:
         this returns (RFC 7252 §5.2.2: a CON gets an empty ACK now, the response as a CON
         of its own, retransmitted until ACKed; a NON's comes as a NON). The handler's
         return value is then ignored. At most max_separate wait at once (then: 5.00)."""
-        if not self._defer or len(self._sep) >= self.max_separate:
+        k = 0
+        for x in self._sep:
+            if x[_SOB] is None:  # (not a notification)
+                k += 1
+        if not self._defer or k >= self.max_separate:
             raise ValueError("later() outside a handler, or too many waiting")
         self._defer = False
-        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token()]
+        x = [None, None, -1, m.mtype == _CON, 0, 0, None, m.token(), None]
         self._sep.append(x)
         return x
 
@@ -219,9 +255,7 @@ class Server:
 
             now = ticks_ms()
         x[_SDUE] = now  # goes at the next tick
-        g = getattr(e, "_go", None)
-        if g is not None:
-            g()  # the asyncio front end: its clock task wakes
+        self._wake()
 
     # -- the engine's hook ---------------------------------------------------------------
 
@@ -232,7 +266,9 @@ class Server:
         # what we receive (cut): 4.13, its Block1 the block size to send it in (RFC 7959
         # §2.9.3), Size1 the most we take.
         e = self.e
-        if self._sep and n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+        if n >= 4 and data[0] >> 6 == 1 and data[0] >> 4 & 3 >= _ACK:
+            if self._ob is not None and self._ob.answer(addr, data):
+                return  # a notification's ACK or RST (RFC 7641 §3.6, §4.5)
             mid = data[2] << 8 | data[3]
             for x in self._sep:
                 if x[_SMID] == mid and x[_SCON] and x[_STRIES] and x[_SP][_ADDR] == addr:
@@ -292,6 +328,8 @@ class Server:
             if t == _CON:
                 e.reply(p, _ACK, m.mid, now)  # §5.2.2: the empty ACK, for a duplicate too
         else:
+            if m.code == 1 and m.opt(6) is not None:  # RFC 7641 §2: a GET with Observe
+                r = self._observe().request(p, m, data, n, r, now)
             self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
         self._trim(p)
 
@@ -420,6 +458,8 @@ class Server:
 
     def _tick(self, now):
         self._tk(now)
+        if self._ob is not None:
+            self._ob.tick(now)  # the notifications of what changed, into _sep
         e = self.e
         q = self._sep
         i = 0
@@ -434,6 +474,8 @@ class Server:
                 i -= 1
                 del q[i]  # sent (a NON), or never ACKed: given up (counted: lost)
                 self.lost += x[_SCON]
+                if x[_SOB] is not None:
+                    self._ob.sent(x[_SOB], x[_SCON])  # RFC 7641 §4.5: a CON timed out
                 continue
             if p[_C] is None:  # (the control slot: free once the front end flushed)
                 p[_C] = x[_SD]
@@ -443,6 +485,8 @@ class Server:
 
     def _due_in(self, now):
         t = self._due(now)
+        if self._ob is not None and self._ob.pend:
+            return 0
         for x in self._sep:
             if x[_SDUE] is not None:
                 t = min(t, max(ticks_diff(x[_SDUE], now), 0))
@@ -451,13 +495,19 @@ class Server:
     def _trim(self, p):
         # At most max_peers clients beside the client's server (peers[0]): the one heard
         # from longest ago, with nothing of ours in flight or due to it, is forgotten (its
-        # dedup cache with it: the oldest exchanges go first).
+        # dedup cache with it: the oldest exchanges go first). An observer's peer is kept
+        # while it observes (RFC 7641: its MIDs and dedup are its notifications' too).
         e = self.e
         ps = e.peers
         if len(ps) <= self.max_peers + 1:
             return
         for q in ps[1:]:
-            if q is not p and q[_FLY] is None and q[_C] is None:
+            if (
+                q is not p
+                and q[_FLY] is None
+                and q[_C] is None
+                and (self._ob is None or not self._ob.has(q))
+            ):
                 for r in e.reqs:
                     if r.peer is q:
                         break
