@@ -136,8 +136,6 @@ def test_a_flood_of_requests_is_shed_and_moves_no_sample(vbuild, tmp_path, subsc
 
 
 def test_an_observer_gets_fresh_samples_after_a_wifi_outage(vbuild, tmp_path):
-    if not hasattr(__import__("coap.server").server.Server, "changed"):
-        pytest.skip("server-side Observe (branch sobs) not merged: Server.changed()")
     clients = [{"kind": "observe", "path": "/sensors/temperature", "from": 25}]
     r, samples, log = vcell(vbuild, tmp_path, clients, True, fault="wifi_down")
     ((_, _, st, notes),) = r["clients"]

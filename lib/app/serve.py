@@ -160,11 +160,7 @@ class Serving:
                     self.add(k)
             last[k] = v
             if s is not None:
-                # INTEGRATOR: server-side Observe (branch sobs) -- each fresh sample
-                # notifies /sensors/<key>: s.changed("/sensors/" + k)
-                ch = getattr(s, "changed", None)
-                if ch is not None:
-                    ch("/sensors/" + k)
+                s.changed("/sensors/" + k)
 
     def add(self, k):
         self.s.add("/sensors/" + k, get=self.getter(k), ct=_TEXT, obs=True)

@@ -1,4 +1,5 @@
 # micropython -m coap get|post|put|delete URL [-p PAYLOAD] [-o] [-c] [-t SECONDS]
+# micropython -m coap serve [--port P] [--bind ADDR] [--plugtest] ...  (coap/serve_cli.py)
 #
 # The flags of the seed's coap-cli: -p payload, -o observe (one line per
 # notification), -c non-confirmable, -t timeout (with -o: how long to observe).
@@ -35,6 +36,10 @@ def _take(args, flag):
 
 
 def main(args):
+    if args[:1] == ["serve"]:  # the server's command line, a module of its own
+        from coap.serve_cli import main as serve
+
+        return serve(args[1:])
     flags = [a for a in args if a in ("-o", "-c")]
     args = [a for a in args if a not in flags]
     try:
@@ -46,6 +51,7 @@ def main(args):
             raise ValueError
     except (ValueError, IndexError):
         print("usage: coap get|post|put|delete URL [-p PAYLOAD] [-o] [-c] [-t SECONDS]")
+        print("       coap serve [--port P] [--bind ADDR] [--plugtest] (see coap serve -h)")
         return 2
     c = Client(host, port)
     try:
