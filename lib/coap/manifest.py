@@ -1,7 +1,7 @@
 # micropython-lib style manifest: `require("coap")`-able, and what
 # firmware/manifest.py freezes into an image.
 metadata(
-    description="CoAP client (RFC 7252, Observe RFC 7641, block-wise RFC 7959) for MicroPython",
+    description="CoAP client and server (RFC 7252, Observe 7641, block-wise 7959) for MicroPython",
     version="0.1.0",
     license="MIT",
 )
@@ -21,6 +21,9 @@ package(
         "server.py",
         "server_block.py",
         "server_observe.py",
+        "serve_cli.py",
+        "plugtest.py",
+        "mcast.py",
         "__main__.py",
     ),  # fmt: skip
     base_path="..",
