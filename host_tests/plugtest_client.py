@@ -33,10 +33,10 @@ def _argv(interp):
     return [mp]
 
 
-def start(interp, *args):
+def start(interp, *args, port=None):
     """`INTERP -m coap serve --bind 127.0.0.1 --port P ARGS`, its first line read: (process,
-    port, that line)."""
-    port = free_udp_port()
+    port, that line). P: port, or a free one."""
+    port = port or free_udp_port()
     env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen", PYTHONPATH=LIB)
     argv = _argv(interp) + ["-m", "coap", "serve", "--bind", LOOPBACK, "--port", str(port),
                             *args]  # fmt: skip
