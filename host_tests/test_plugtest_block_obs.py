@@ -4,9 +4,10 @@ test named by its TD (its docstring quotes the TD's purpose), against `-m coap s
 per interpreter, module scope; plugtest_client.py: the process and the test client, a raw
 UDP socket with aiocoap's codec). The TD texts: ETSI's CoAP plugtest TDs as
 fsismondi/ttproto's tat_coap/testcases held them (its history, commit 29c130b); OBS_03,
-not there, "Stop resource observation" as Californium's plugtest client and koanlogic's
-evcoap plugtest vectors name and step it. libcoap's coap-client-notls fetches /large in
-blocks for BLOCK_01.
+not there, "Stop resource observation" as Californium's plugtest client (CO01_03) and
+koanlogic's evcoap plugtest vectors name it (both stop with a GET without Observe, the
+draft-era way; the test stops with RFC 7641 §3.6's Observe 1). libcoap's coap-client-notls
+fetches /large in blocks for BLOCK_01.
 
 Timing is small: /obs and /obs-non change every 100 ms (--obs-period; the TDs' 5 s is
 test_TD_COAP_OBS_01_at_5_s, one notification of each interpreter's server at once), and

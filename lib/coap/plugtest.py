@@ -91,14 +91,8 @@ class Plugtest:
         # DELETE (OBS_07)
         add("/obs", get=self._obs, put=self._obs_put, delete=self._obs_delete, ct=(_TEXT, _XML),
             takes=(_TEXT, _XML), obs=True, rt="observe", title="Observable")  # fmt: skip
-        add(
-            "/obs-non",
-            get=self._obs_non,
-            ct=text,
-            obs=True,
-            rt="observe",
-            title="NON notifications",
-        )
+        add("/obs-non", get=self._obs_non, ct=text, obs=True, rt="observe",
+            title="NON notifications")  # fmt: skip
         # TD_COAP_LINK_01..09: RFC 6690's example attributes, and a hierarchy under /path
         hello = lambda m: (CONTENT, b"link")  # noqa: E731
         add("/link1", get=hello, rt="Type1 Type2", iface="If1", ct=text)
@@ -116,7 +110,7 @@ class Plugtest:
         while q and ticks_diff(now, q[0][0]) >= 0:
             # CORE_09, 11: the separate response, a CON of its own after the empty ACK;
             # CORE_17: a NON for a NON request (RFC 7252 §5.2.2)
-            self.s.respond(q.pop(0)[1], CONTENT, b"separate response", _TEXT, now=now)
+            s.respond(q.pop(0)[1], CONTENT, b"separate response", _TEXT, now=now)
         if self._refuse and (s._ob is None or not s._ob.pend):
             self._refuse = False  # the server's tick has sent the 4.06s
         n = ticks_diff(now, self.t0) // self.obs_ms
@@ -125,8 +119,8 @@ class Plugtest:
             if self._ov is not None:
                 self._ov = b""  # a new state replaces what was put
             # a new state: /obs notifies by CON, /obs-non by NON (RFC 7641 §4.2, §4.5)
-            self.s.changed("/obs", con=True)
-            self.s.changed("/obs-non")
+            s.changed("/obs", con=True)
+            s.changed("/obs-non")
 
     def due(self, now):
         """ms until tick() has something to do."""
