@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -159,21 +160,29 @@ class LibcoapServer:
 
 
 def our_server(interp, script, *args):
-    """Run host_tests/<script> PORT [ARGS] (one of our servers) under the MicroPython port
-    interp (micropython, micropython-i386), wait until it answers a ping, yield its port;
-    ended after (its process group)."""
+    """Run host_tests/<script> PORT [ARGS] (one of our servers) under interp (cpython, the
+    venv's python; micropython, micropython-i386: the ports), wait until it answers a ping,
+    yield its port; ended after (its process group)."""
     from pathlib import Path
 
     import targets
     from dual import LIB, micropython_path
 
-    mp = micropython_path(interp)
-    if mp is None:
-        targets.missing(interp)
     port = free_udp_port()
-    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen")
+    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen", PYTHONPATH=LIB)
     here = Path(__file__).resolve().parent
-    p = procs.popen([mp, str(here / script), str(port), *args], env=env,
+    if interp == "cpython":
+        # coap imported first: under CPython it installs the names of MicroPython's time
+        # (ticks_ms...) that the scripts import before it
+        run = "import coap, runpy, sys; del sys.argv[0]; runpy.run_path(sys.argv[0], None, "
+        run += "'__main__')"
+        argv = [sys.executable, "-c", run]
+    else:
+        mp = micropython_path(interp)
+        if mp is None:
+            targets.missing(interp)
+        argv = [mp]
+    p = procs.popen(argv + [str(here / script), str(port), *args], env=env,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
         for _ in range(100):

@@ -3,157 +3,45 @@ the texts: ETSI's CoAP plugtest TDs as fsismondi/ttproto's tat_coap/testcases ho
 each a test named by its TD, against `-m coap serve --plugtest` as a real process under
 CPython, the x64 port and the i386 port (one process per interpreter, module scope).
 
-The test client is a raw UDP socket with aiocoap's message codec (a third-party codec, not
-ours), so that types, MIDs and tokens are checked as the TDs' "check" steps say; libcoap's
-coap-client-notls runs CORE_01 and LINK_01 as a real client. Also: `coap serve` prints its
-address and exits 0 on SIGINT, and a real multicast GET /.well-known/core to 224.0.1.187 on
-loopback (RFC 7252 §8). TDs that do not apply (the reverse-proxy ones) are listed in the
+The test client (plugtest_client.py) is a raw UDP socket with aiocoap's message codec (a
+third-party codec, not ours), so that types, MIDs and tokens are checked as the TDs' "check"
+steps say; libcoap's coap-client-notls runs CORE_01 and LINK_01 as a real client. Also:
+`coap serve` prints its address and exits 0 on SIGINT, and a real multicast GET
+/.well-known/core to 224.0.1.187 on loopback (RFC 7252 §8). TD_COAP_BLOCK and TD_COAP_OBS:
+test_plugtest_block_obs.py. TDs that do not apply (the reverse-proxy ones) are listed in the
 README. Timing is small: --ack-timeout 100, --separate 150, --leisure 100 (ms)."""
 
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import procs
 import pytest
-import targets
 from aiocoap.message import Message
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import Type
-from coap_servers import LIBCOAP_CLIENT, LOOPBACK, coap_ping, free_udp_port, udp_port_bound
-from dual import LIB, micropython_path
+from coap_servers import LOOPBACK, udp_port_bound
+from plugtest_client import (
+    INTERPRETERS,
+    Client,
+    client_fixture,
+    content,
+    libcoap,
+    non,
+    piggybacked,
+    plug_fixture,
+    start,
+)
 
-INTERPRETERS = ("cpython", "micropython", "micropython-i386")
 GROUP = "224.0.1.187"
 ACK_TIMEOUT_S = 0.1
 SEPARATE_S = 0.15
 LEISURE_S = 0.1
 
 
-def _argv(interp):
-    if interp == "cpython":
-        return [sys.executable]
-    mp = micropython_path(interp)
-    if mp is None:
-        targets.missing(interp)
-    return [mp]
-
-
-def start(interp, *args):
-    """`INTERP -m coap serve --bind 127.0.0.1 --port P ARGS`, its first line read: (process,
-    port, that line)."""
-    port = free_udp_port()
-    env = dict(os.environ, MICROPYPATH=LIB + os.pathsep + ".frozen", PYTHONPATH=LIB)
-    argv = _argv(interp) + ["-m", "coap", "serve", "--bind", LOOPBACK, "--port", str(port),
-                            *args]  # fmt: skip
-    p = procs.popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = p.stdout.readline().strip()
-        assert line.startswith("serving coap://%s:%d" % (LOOPBACK, port)), (
-            line, p.stderr.read() if p.poll() is not None else "")  # fmt: skip
-        for _ in range(100):
-            if coap_ping(port, timeout=0.1):
-                break
-        else:
-            raise AssertionError("no answer to a ping")
-    except BaseException:
-        procs.stop(p)
-        raise
-    return p, port, line
-
-
-@pytest.fixture(scope="module", params=INTERPRETERS)
-def plug(request):
-    """The port of a --plugtest server under the interpreter, and what it printed."""
-    p, port, line = start(request.param, "--plugtest", "--ack-timeout", "100", "--separate",
-                          "150", "--leisure", "100")  # fmt: skip
-    try:
-        yield port, line
-    finally:
-        procs.stop(p)
-
-
-class Client:
-    """A raw UDP socket; requests built and responses decoded with aiocoap's codec."""
-
-    def __init__(self, port):
-        self.to = (LOOPBACK, port)
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind((LOOPBACK, 0))
-        self.mid = int.from_bytes(os.urandom(2), "big")
-
-    def close(self):
-        self.s.close()
-
-    def request(self, code, path, mtype=Type.CON, token=None, query=(), payload=b"", **opts):
-        m = Message(code=code, payload=payload, **opts)
-        m.opt.uri_path = tuple(x for x in path.split("/") if x)
-        if query:
-            m.opt.uri_query = tuple(query)
-        self.mid = (self.mid + 1) & 0xFFFF
-        m.mtype, m.mid = mtype, self.mid
-        m.token = os.urandom(4) if token is None else token
-        return m
-
-    def send(self, m):
-        self.s.sendto(m.encode() if isinstance(m, Message) else m, self.to)
-
-    def recv(self, timeout=2.0):
-        self.s.settimeout(timeout)
-        data, addr = self.s.recvfrom(2048)
-        assert addr == self.to, addr
-        return Message.decode(data)
-
-    def silent(self, seconds):
-        """True if nothing comes for that long."""
-        try:
-            self.recv(seconds)
-        except TimeoutError:
-            return True
-        return False
-
-    def ask(self, code, path, **kw):
-        """Send a request, return (request, response)."""
-        m = self.request(code, path, **kw)
-        self.send(m)
-        return m, self.recv()
-
-    def ack(self, m):
-        a = Message(code=Code.EMPTY)
-        a.mtype, a.mid = Type.ACK, m.mid
-        self.send(a)
-
-
-@pytest.fixture
-def c(plug):
-    c = Client(plug[0])
-    yield c
-    c.close()
-
-
-def piggybacked(req, r, code):
-    # the TDs' check: the response's code, Message ID = CMID, Token = CTOK (RFC 7252 §5.2.1)
-    assert (r.mtype, r.code, r.mid, r.token) == (Type.ACK, code, req.mid, req.token), r
-    return r
-
-
-def non(req, r, code):
-    # a NON response: the server's own MID, the request's token (RFC 7252 §5.2.3)
-    assert (r.mtype, r.code, r.token) == (Type.NON, code, req.token), r
-    return r
-
-
-def content(r, cf=0):
-    assert r.opt.content_format == cf and r.payload, (r.opt.content_format, r.payload)
-    return r
-
-
-def libcoap(*args):
-    r = procs.run([LIBCOAP_CLIENT, *args], timeout=20)
-    return r.stdout + r.stderr
+plug = plug_fixture("--ack-timeout", "100", "--separate", "150", "--leisure", "100")
+c = client_fixture
 
 
 # -- TD_COAP_CORE -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Block-wise transfers (RFC 7959) at our server (lib/coap/server_block.py, run by
-host_tests/serve_block_demo.py) under the x64 and i386 MicroPython unix ports, asked by
+host_tests/serve_block_demo.py) under CPython and the x64 and i386 MicroPython unix ports, asked by
 third-party clients: libcoap's coap-client-notls (Block2 and Block1 in 64-byte blocks, -b 64)
 and aiocoap's client (its own Block2 reassembly, and Block1 for a body over one datagram)."""
 
@@ -16,9 +16,10 @@ HERE = Path(__file__).resolve().parent
 LARGE = "".join("line %04d of the large resource\n" % i for i in range(100)).encode()
 
 
-@pytest.fixture(scope="module", params=["micropython", "micropython-i386"])
+@pytest.fixture(scope="module", params=["cpython", "micropython", "micropython-i386"])
 def ours(request):
-    """The port of a serve_block_demo.py process under the x64 or i386 port, ended after."""
+    """The port of a serve_block_demo.py process under CPython, the x64 or the i386 port,
+    ended after."""
     yield from our_server(request.param, "serve_block_demo.py")
 
 

@@ -1,5 +1,5 @@
-"""Our server (lib/coap/server.py, host_tests/serve_demo.py) as a real process under the x64
-and i386 MicroPython unix ports, asked by third-party clients: libcoap's coap-client-notls,
+"""Our server (lib/coap/server.py, host_tests/serve_demo.py) as a real process under CPython and
+the x64 and i386 MicroPython unix ports, asked by third-party clients: libcoap's coap-client-notls,
 aiocoap's client and the node coap-cli (a GET, a 4.04, discovery, a separate response); and
 a raw duplicate CON answered from the cache."""
 
@@ -15,9 +15,10 @@ HERE = Path(__file__).resolve().parent
 COAP_CLI = HERE.parent / "tools" / "npm" / "node_modules" / ".bin" / "coap"
 
 
-@pytest.fixture(scope="module", params=["micropython", "micropython-i386"])
+@pytest.fixture(scope="module", params=["cpython", "micropython", "micropython-i386"])
 def ours(request):
-    """The port of a serve_demo.py process under the x64 or i386 port, ended at the end."""
+    """The port of a serve_demo.py process under CPython, the x64 or the i386 port, ended at
+    the end."""
     yield from our_server(request.param, "serve_demo.py")
 
 

@@ -1,6 +1,6 @@
 """Server-side Observe (RFC 7641, lib/coap/server_observe.py, run by host_tests/serve_observe.py)
-under the x64 port on the asyncio front end and the i386 port on the blocking one, observed by
-third-party clients: libcoap's coap-client-notls (-s: NON notifications, then its
+under CPython and the x64 port on the asyncio front end and the i386 port on the blocking one,
+observed by third-party clients: libcoap's coap-client-notls (-s: NON notifications, then its
 deregistration) and aiocoap's client observation (CON notifications it ACKs, then its
 cancellation); each leaves no observer behind."""
 
@@ -12,8 +12,9 @@ import pytest
 from coap_servers import LIBCOAP_CLIENT, LOOPBACK, our_server
 
 
-@pytest.fixture(scope="module", params=[("micropython", "aio"), ("micropython-i386", "blocking")],
-                ids=["x64-aio", "i386-blocking"])  # fmt: skip
+@pytest.fixture(scope="module", params=[("cpython", "aio"), ("micropython", "aio"),
+                ("micropython-i386", "blocking")],
+                ids=["cpython-aio", "x64-aio", "i386-blocking"])  # fmt: skip
 def ours(request):
     """The port of a serve_observe.py process, ended after."""
     yield from our_server(request.param[0], "serve_observe.py", request.param[1])

@@ -23,6 +23,7 @@ from coap.server import (
     LOCATION_PATH,
     LOCATION_QUERY,
     MAX_AGE,
+    NOT_ACCEPTABLE,
     NOT_FOUND,
     VALID,
 )  # fmt: skip
@@ -35,21 +36,26 @@ _IF_MATCH = const(1)  # RFC 7252 §5.10.8.1
 _IF_NONE_MATCH = const(5)  # RFC 7252 §5.10.8.2
 _QUERY = const(15)
 _ACCEPT = const(17)
-_OBS_MS = const(5000)  # /obs changes every 5 s
+_OBSERVE = const(6)  # RFC 7641 §2
 LARGE = const(1280)  # /large's least size: more than one datagram's payload (§4.6)
 _TYPES = ("CON", "NON", "ACK", "RST")
 
 
 class Plugtest:
     """The plugtest resources on server s (coap.server.Server). separate_ms: how long
-    /separate takes before its response (RFC 7252 §5.2.2)."""
+    /separate takes before its response (RFC 7252 §5.2.2); obs_ms: how often /obs and
+    /obs-non change (the TDs' 5 s)."""
 
     separate_ms = 1000
+    obs_ms = 5000
 
     def __init__(self, s, now=None):
         self.s = s
         self.t0 = ticks_ms() if now is None else now
-        self.period = 0  # /obs's state: 5-s periods since the start
+        self.period = 0  # /obs's state: obs_ms periods since the start
+        self._ov = b""  # /obs's representation put (OBS_09); b"": "state N"; None: deleted
+        self._ocf = _TEXT  # ... and its Content-Format (OBS_08)
+        self._refuse = False  # a PUT changed /obs's format: its observers get 4.06 (OBS_08)
         self._wait = []  # (when, later() handle) of each /separate response to come
         r = s.e.rand(2)
         self._tag = r[0] << 8 | r[1]  # /validate's version: its ETag (RFC 7252 §5.10.6)
@@ -80,9 +86,13 @@ class Plugtest:
         add("/large", get=lambda m: (CONTENT, self._large), ct=text, sz=len(big), title="Large")
         add("/large-update", get=lambda m: (CONTENT, self._upd), put=self._update, ct=text)
         add("/large-create", get=self._created, post=self._create, ct=text)
-        # TD_COAP_OBS: observable, a new state every 5 s
-        add("/obs", get=self._obs, ct=text, obs=True, rt="observe", title="Observable")
-        add("/obs-non", get=self._obs, ct=text, obs=True, rt="observe", title="NON notifications")
+        add("/large-post", post=self._post, ct=text)  # BLOCK_05: a large answer to a large POST
+        # TD_COAP_OBS: observable, a new state every obs_ms; /obs takes PUT (OBS_08, 09) and
+        # DELETE (OBS_07)
+        add("/obs", get=self._obs, put=self._obs_put, delete=self._obs_delete, ct=(_TEXT, _XML),
+            takes=(_TEXT, _XML), obs=True, rt="observe", title="Observable")  # fmt: skip
+        add("/obs-non", get=self._obs_non, ct=text, obs=True, rt="observe",
+            title="NON notifications")  # fmt: skip
         # TD_COAP_LINK_01..09: RFC 6690's example attributes, and a hierarchy under /path
         hello = lambda m: (CONTENT, b"link")  # noqa: E731
         add("/link1", get=hello, rt="Type1 Type2", iface="If1", ct=text)
@@ -95,21 +105,26 @@ class Plugtest:
     # -- timers: run by the serve loop ----------------------------------------------------
 
     def tick(self, now):
+        s = self.s
         q = self._wait
         while q and ticks_diff(now, q[0][0]) >= 0:
             # CORE_09, 11: the separate response, a CON of its own after the empty ACK;
             # CORE_17: a NON for a NON request (RFC 7252 §5.2.2)
-            self.s.respond(q.pop(0)[1], CONTENT, b"separate response", _TEXT, now=now)
-        n = ticks_diff(now, self.t0) // _OBS_MS
+            s.respond(q.pop(0)[1], CONTENT, b"separate response", _TEXT, now=now)
+        if self._refuse and (s._ob is None or not s._ob.pend):
+            self._refuse = False  # the server's tick has sent the 4.06s
+        n = ticks_diff(now, self.t0) // self.obs_ms
         if n != self.period:
             self.period = n
+            if self._ov is not None:
+                self._ov = b""  # a new state replaces what was put
             # a new state: /obs notifies by CON, /obs-non by NON (RFC 7641 §4.2, §4.5)
-            self.s.changed("/obs", con=True)
-            self.s.changed("/obs-non")
+            s.changed("/obs", con=True)
+            s.changed("/obs-non")
 
     def due(self, now):
         """ms until tick() has something to do."""
-        t = _OBS_MS - ticks_diff(now, self.t0) % _OBS_MS
+        t = self.obs_ms - ticks_diff(now, self.t0) % self.obs_ms
         if self._wait:
             t = min(t, ticks_diff(self._wait[0][0], now))
         return max(t, 0)
@@ -192,8 +207,48 @@ class Plugtest:
     def _created(self, m):
         return NOT_FOUND if self._new is None else (CONTENT, self._new, _TEXT)
 
+    def _obs_non(self, m):
+        return (CONTENT, "state %d" % self.period, _TEXT, [(MAX_AGE, self._age())])
+
+    def _age(self):
+        return (self.obs_ms + 999) // 1000  # RFC 7252 §5.10.5: fresh until the next state
+
     def _obs(self, m):
-        return (CONTENT, "state %d" % self.period, _TEXT, [(MAX_AGE, _OBS_MS // 1000)])
+        # OBS_07: deleted, 4.04 (its observers get it, and are gone, RFC 7641 §3.2, §4.2)
+        v = self._ov
+        if v is None:
+            return NOT_FOUND
+        # OBS_08: an observer registered before the format changed gets 4.06 and is gone
+        if self._refuse and m.opt(_OBSERVE) is not None:
+            return NOT_ACCEPTABLE
+        cf = self._ocf
+        a = m.uint(_ACCEPT)
+        if a is not None and a != cf:
+            return NOT_ACCEPTABLE  # RFC 7252 §5.10.4: not in the format it has now
+        if not v:
+            v = ("<state>%d</state>" if cf == _XML else "state %d") % self.period
+        return (CONTENT, v, cf, [(MAX_AGE, self._age())])
+
+    def _obs_put(self, m):
+        # OBS_09: a new representation, notified to the observers (as CONs: /obs's kind);
+        # OBS_08: in another Content-Format, the observers get 4.06 instead (RFC 7641 §4.2,
+        # as the TD wants); a PUT after DELETE creates it again
+        cf = m.uint(12, _TEXT)
+        new = self._ov is None
+        self._refuse = not new and cf != self._ocf
+        self._ov = bytes(m.payload()) or b""
+        self._ocf = cf
+        self.s.changed("/obs", con=True)
+        return CREATED if new else CHANGED
+
+    def _obs_delete(self, m):
+        self._ov = None
+        self.s.changed("/obs", con=True)
+        return DELETED
+
+    def _post(self, m):
+        # BLOCK_05: the body posted, in upper case: as large as the request (Block2 back)
+        return (CHANGED, bytes(m.payload()).upper(), _TEXT)
 
     def _path(self, m):
         # LINK_09: the links of /path's children, in link format (RFC 6690 §2)

@@ -1,5 +1,6 @@
 # micropython -m coap serve [--port P] [--bind ADDR] [--plugtest] [--no-multicast]
 #                           [--ack-timeout MS] [--leisure MS] [--separate MS]
+#                           [--obs-period MS]
 #
 # A CoAP server on the command line (coap/__main__.py hands `serve` here): it prints the
 # address it serves on and runs until Ctrl-C (exit status 0, its sockets closed). It serves
@@ -8,7 +9,8 @@
 # coap/mcast.py), requests to the group are answered after a random leisure (§8.2).
 # --ack-timeout sets ACK_TIMEOUT (RFC 7252 §4.8, 2000 ms) for the separate responses'
 # retransmissions, --leisure the multicast Leisure (5000 ms), --separate how long /separate
-# takes (1000 ms): the tests run with small ones.
+# takes (1000 ms), --obs-period how often /obs and /obs-non change (5000 ms, the TDs'): the
+# tests run with small ones.
 import sys
 from time import ticks_ms
 
@@ -17,11 +19,11 @@ from coap.server import Server
 
 _USAGE = (
     "usage: coap serve [--port P] [--bind ADDR] [--plugtest] [--no-multicast]"
-    " [--ack-timeout MS] [--leisure MS] [--separate MS]"
+    " [--ack-timeout MS] [--leisure MS] [--separate MS] [--obs-period MS]"
 )
 _FLAGS = ("--plugtest", "--no-multicast")
 _VALUES = {"--port": 5683, "--bind": "0.0.0.0", "--ack-timeout": 2000, "--leisure": 5000,
-           "--separate": 1000}  # fmt: skip
+           "--separate": 1000, "--obs-period": 5000}  # fmt: skip
 
 
 def _parse(args):
@@ -38,7 +40,12 @@ def _parse(args):
         else:
             raise ValueError(a)
         i += 1
-    if not 0 < o["--port"] < 65536 or o["--ack-timeout"] < 1 or o["--leisure"] < 0:
+    if (
+        not 0 < o["--port"] < 65536
+        or o["--ack-timeout"] < 1
+        or o["--leisure"] < 0
+        or o["--obs-period"] < 1
+    ):
         raise ValueError("out of range")
     return o
 
@@ -76,6 +83,7 @@ def main(args):
 
             p = Plugtest(s)
             p.separate_ms = o["--separate"]
+            p.obs_ms = o["--obs-period"]
         url = ("coap://[%s]:%d" if ":" in bind else "coap://%s:%d") % (bind, port)
         if mcast:
             from coap import mcast as m
