@@ -61,7 +61,7 @@ STEPS = (
     ("app.subscribe", "values written to the thing (subscribe on)"),
     ("app.start", "the App's set-up"),
     ("-app.start", ""),
-    ("app.provision", "DNS, socket, client, activation"),
+    ("app.provision", "DNS, socket, client, activation; server(), activation(): App's record"),
     ("coap.uri", ""),
     ("-coap.uri", ""),
     ("thethings.activation", "the activation request"),
