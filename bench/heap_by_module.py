@@ -48,7 +48,7 @@ STEPS = (
     ("coap.client", "the blocking client: socket, poll"),
     ("coap.client_extra", "Client.wait(), observe(), cancel(): loaded for the call"),
     ("-coap.client_extra", ""),
-    ("thethings", "thethings and thethings.thing: write, subscribe, ThingError"),
+    ("thethings", "thethings and thethings.thing: write, poll, ThingError, Backoff"),
     ("app.app", "the loop: sample, write, store and forward"),
     ("app.store", "flash: the outbox's state (Store)"),
     (
@@ -61,13 +61,15 @@ STEPS = (
     ("app.subscribe", "values written to the thing (subscribe on)"),
     ("app.start", "the App's set-up"),
     ("-app.start", ""),
-    ("app.provision", "DNS, socket, client, activation"),
+    ("app.provision", "DNS, socket, client, activation; server(), activation(): App's record"),
     ("coap.uri", ""),
     ("-coap.uri", ""),
     ("thethings.activation", "the activation request"),
     ("-thethings.activation", ""),
     ("-app.provision", ""),
     ("-app.outbox", ""),
+    ("thethings.subscription", "Thing.subscribe(), unsubscribe(): loaded for the call"),
+    ("-thethings.subscription", ""),
     ("coap.observer", "the subscription's observation"),
 )
 

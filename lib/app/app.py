@@ -70,8 +70,9 @@ def _payload(batch):
 class App:
     # The state, every field of it, declared here. Only App writes them: its methods, and
     # its set-up (app.start: App() and run() call it, out of line so that its code is
-    # unloaded after). The other modules tell it what they found out through server(),
-    # activation() and set_period() below.
+    # unloaded after), and the record of what provisioning found (app.provision's server()
+    # and activation(), out of line too: only getting onto the server sets those fields).
+    # app.subscribe tells it the server's period through set_period() below.
     # Set up by app.start for the App's life: an annotation, no default (a class attribute
     # would cost a slot that nothing reads: RAM).
     board: object  # the board (its interface: boards/unix.py)
@@ -252,6 +253,11 @@ class App:
         subs = self.subs
         if subs and not self.sub and self.thing and self.left() > 0:
             self.sub = True
+            # The store's code out of the way (flush() loads it again, after a collection):
+            # the subscription's objects, kept, go low in the heap instead of above it, where
+            # they would split the free space that a backlog's flush needs (a 640-byte
+            # datagram: at 44K on i386 a backlog from period 1 never drained).
+            unload("app.outbox")
             subs.start(self)
             self.feed()
         if not self.token_saved and self.token and sto.save_token(self.token):
@@ -325,30 +331,6 @@ class App:
         return _RETRY
 
     # -- what the other modules find out: they call these, App writes its fields ----------
-
-    def server(self, client, addr):
-        """app.provision: the server's address (family, sockaddr), kept (a reconnect needs no
-        DNS), and the CoAP client on a socket to it (None: none yet). app.link, neither: the
-        link came back after a loss (a fresh socket: the local address may have changed), the
-        old client (closed) and what was on it are forgotten: its thing, subscription and
-        activation in flight."""
-        if addr:
-            self.addr = addr
-        elif not client:
-            self.thing = self.act = None
-            self.sub = False
-        self.client = client
-
-    def activation(self, act, token=None, saved=True, refused=None):
-        """app.provision: act, the activation request in flight (None: none); the token it
-        got (saved: in flash already), or the server's message when it refused the code."""
-        self.act = act
-        if token:
-            self.token = token
-            if not saved:
-                self.token_saved = False  # (True, the class's default, is never written: RAM)
-        if refused:
-            self.refused = refused
 
     def set_period(self, ms):
         """app.subscribe: the period the server set."""

@@ -59,7 +59,9 @@ class Link:
                         app.thing.unsubscribe(1)
                     if app.client:
                         app.client.close()
-                    app.server(None, None)  # forgets them
+                    from app.provision import server  # (unloaded by the next ready())
+
+                    server(app, None, None)  # forgets them
             elif self.was:
                 app.log("wifi: lost (%s)" % b.wifi_status())
             self.was = up

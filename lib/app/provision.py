@@ -87,7 +87,7 @@ def connect(app):
         a = app.addr
         if a is None:
             a = _address(app, socket)
-            app.server(None, a)  # kept whatever happens next: resolved once per boot
+            server(app, None, a)  # kept whatever happens next: resolved once per boot
         gc.collect()  # so that the client's buffers (kept) go to the bottom of the heap
         s = socket.socket(a[0], socket.SOCK_DGRAM)
         try:
@@ -109,7 +109,7 @@ def connect(app):
         except Exception:
             s.close()
             raise
-        app.server(c, a)
+        server(app, c, a)
     except OSError as e:
         app.log("server %s: %r, retry in %d ms" % (cfg["server"], e, app.b_net.fail()))
         return False
@@ -130,14 +130,14 @@ def activate(app):
             return False
         app.stats["activations"] += 1
         r = c.start(request(code), ticks_ms())  # deadline: MAX_TRANSMIT_WAIT
-        app.activation(r)
+        activation(app, r)
     try:
         if not c.wait(r, app.left()):
             return False  # in flight: the idle slices and the next periods drive it
     except OSError as e:  # the link gone under it (a send failed): as a lost datagram
         app.log("activation: %r" % (e,))
         return False
-    app.activation(None)
+    activation(app, None)
     try:
         if r.err:
             raise r.err
@@ -145,7 +145,7 @@ def activate(app):
     except ThingError as e:
         msg = "%s (%s)" % (e.message or "no message", str(e).split()[0])
         if msg != app.refused:  # once per message: it is tried again for days
-            app.activation(None, refused=msg)
+            activation(app, None, refused=msg)
             app.log("activation refused: " + msg)
         app.log("activation: retry in %d s" % (app.b_act.fail() // 1000))
         return False
@@ -153,7 +153,38 @@ def activate(app):
         app.log("activation: no answer (%r), retry in %d ms" % (e, app.b_net.fail()))
         return False
     saved = app.store.save_token(t)  # tmp + rename; retried each period if not
-    app.activation(None, t, saved)
+    activation(app, None, t, saved)
     app.b_act.ok()
     app.log("activated: token %s %s" % (redact(t), "saved" if saved else "kept"))
     return True
+
+
+# What getting onto the server found, recorded in the App's fields (app.app declares them):
+# functions of this module rather than App methods, since only provisioning (and app.link's
+# loss of the link) sets them: their code is in the heap only while this module is loaded.
+
+
+def server(app, client, addr):
+    """The server's address (family, sockaddr), kept (a reconnect needs no DNS), and the
+    CoAP client on a socket to it (None: none yet). app.link, neither: the link came back
+    after a loss (a fresh socket: the local address may have changed), the old client
+    (closed) and what was on it are forgotten: its thing, subscription and activation in
+    flight."""
+    if addr:
+        app.addr = addr
+    elif not client:
+        app.thing = app.act = None
+        app.sub = False
+    app.client = client
+
+
+def activation(app, act, token=None, saved=True, refused=None):
+    """act, the activation request in flight (None: none); the token it got (saved: in flash
+    already), or the server's message when it refused the code."""
+    app.act = act
+    if token:
+        app.token = token
+        if not saved:
+            app.token_saved = False  # (True, the class's default, is never written: RAM)
+    if refused:
+        app.refused = refused

@@ -3,6 +3,7 @@
 #                     Backoff (the retry rule: doubling, 25% jitter)
 #   thethings.activation  activate()
 #   thethings.extra   the code of Thing.read/history/date/subscribed/resubscribes, retryable()
+#   thethings.subscription  the code of Thing.subscribe/unsubscribe (loaded per call)
 #   thethings.dates   iso(), compact(), parse(), split(), days(), unix_offset(): Unix
 #                     seconds <-> the API's datetime forms, whatever the board's time epoch
 # It needs the coap package (lib/coap) and a coap.client.Client to talk through:

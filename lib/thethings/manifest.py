@@ -12,6 +12,6 @@ metadata(
 require("coap")
 package(
     "thethings",
-    files=("__init__.py", "activation.py", "dates.py", "extra.py", "thing.py"),
+    files=("__init__.py", "activation.py", "dates.py", "extra.py", "subscription.py", "thing.py"),
     base_path="..",
 )

@@ -2,7 +2,8 @@
 # project's contract) on a coap.client.Client. Activate
 # (thethings.activation), Read, history and the server's clock (thethings.extra) are imported
 # on first use: a board that writes and subscribes never loads their code (RAM: a .mpy's code
-# lives in the heap), and one that activates loads it once.
+# lives in the heap), and one that activates loads it once. subscribe() and unsubscribe()
+# (thethings.subscription), once per boot, are imported for the call and unloaded after.
 #
 # Paths are tuples of Uri-Path segments split once (RFC 7252 §6.4), a write's payload is built
 # as bytes in one pass (write_payload), and every answer is checked the same way (_answer): a
@@ -13,14 +14,12 @@ from time import gmtime, ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
-from coap.client import CoapError
 from coap.message import code_str
 
 _POST = const(2)
 _JSON = const(50)  # Content-Format application/json, RFC 7252 §12.3
 _FORBIDDEN = const(0x83)  # 4.03: the platform's answer to rate limits too (thethings-api.md)
 _TOO_MANY = const(0x9D)  # 4.29 Too Many Requests, RFC 8516
-_GRACE = const(1000)  # theThings.IO's SDK: dead when silent for keepAlive + 1 s
 
 # Unix seconds at the epoch of the port's time.time() and time.gmtime(): 2000-01-01 on ESP32,
 # 1970 on rp2, unix and CPython (MicroPython's only two). Defined here only: dates'
@@ -211,39 +210,27 @@ class Thing:
         _answer(self.client.request(_POST, self._path, body, cf=_JSON, timeout_ms=timeout_ms))
 
     def __getattr__(self, name):
-        # read(key, limit=1, start=None, end=None, timeout_ms=None), history(key, start=None,
-        # end=None, page=100, timeout_ms=None), date(timeout_ms=None) and the properties
-        # subscribed and resubscribes: thethings.extra's code, imported on first use (RAM: a
-        # board that writes and subscribes never loads it; one function here, not five).
+        # subscribe(handler, keepalive_ms=60000, timeout_ms=None) and
+        # unsubscribe(timeout_ms=None), called once per boot: thethings.subscription's code,
+        # imported for the call and unloaded at once. read(key, limit=1, start=None,
+        # end=None, timeout_ms=None), history(key, start=None, end=None, page=100,
+        # timeout_ms=None), date(timeout_ms=None) and the properties subscribed and
+        # resubscribes: thethings.extra's code, imported on first use (RAM: a board that
+        # writes and subscribes never keeps either; one function here, not seven).
+        from sys import modules
+
+        import thethings.subscription as m
+
+        modules.pop("thethings.subscription")  # (and the package's attribute: nothing
+        del modules["thethings"].__dict__["subscription"]  # keeps the module)
+        f = m.method(self, name)
+        if f:
+            return f
         from thethings.extra import attr
 
         return attr(self, name)
 
     # -- subscription ----------------------------------------------------------------------
-
-    def subscribe(self, handler, keepalive_ms=60000, timeout_ms=None):
-        """Observe GET /v2/things/{token}?keepAlive=N (seed "Subscribe"): handler(key, value,
-        datetime) for every value written to the thing from now on, called from inside poll()
-        (coap.client runs callbacks there only). Keepalives {} and the first {"status":
-        "success", ...} are no values. While poll() is called, the subscription stays: the
-        client re-registers it (a fresh token, in the background, RFC 7641 §3.3.1) when
-        nothing came for keepalive_ms + 1 s (theThings.IO's SDK's rule); when that fails, or
-        the server ends it, poll() subscribes anew after a backoff (retry_min_ms doubling to
-        retry_max_ms, with jitter). This first registration raises when it fails (ThingError
-        4.01 for an unknown token), within timeout_ms; poll() then retries it too."""
-        self.unsubscribe()
-        self._handler = handler
-        self._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms + _GRACE)
-        try:
-            self._observe(True)
-            if not self._obs.active:  # refused, or answered without Observe (§3.2)
-                raise self.last_error or ThingError(0, "not subscribed")
-        except Exception as e:
-            self.last_error = e
-            b = self._b
-            if b is None or b.due is None:  # (_on scheduled it for a refusal)
-                self._later()
-            raise
 
     def _observe(self, wait=False):
         # A new observation (the old one forgotten: RST answers its next notification),
@@ -267,23 +254,6 @@ class Thing:
         if b is None:
             b = self._b = Backoff(self.retry_min_ms, self.retry_max_ms)
         b.fail()
-
-    def unsubscribe(self, timeout_ms=None):
-        """Stop: deregister (GET Observe 1, RFC 7641 §3.6), best effort, waiting timeout_ms
-        (default one ACK timeout of the client) at most. Whatever happens, the client forgets
-        the observation and rejects the server's next notification with RST, which ends it
-        there too."""
-        self._handler = None
-        self._b = None  # no re-subscription due, and the next failure backs off from the start
-        o = self._obs
-        self._obs = None
-        if o is not None:
-            self._n += o.registrations
-            if o.active:
-                try:
-                    self.client.cancel(o, timeout_ms or self.client.ack_timeout)
-                except (CoapError, OSError):
-                    pass
 
     def poll(self, timeout_ms=0):
         """Receive for up to timeout_ms, delivering values to the handler and keeping the
