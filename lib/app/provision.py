@@ -176,6 +176,9 @@ def server(app, client, addr):
         app.thing = app.act = None
         app.sub = False
     app.client = client
+    srv = getattr(app, "serve", None)  # serving: its Server follows the client
+    if srv:
+        srv.server(client, addr)
 
 
 def activation(app, act, token=None, saved=True, refused=None):

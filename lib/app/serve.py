@@ -21,9 +21,9 @@
 #
 # The hooks, each an instance attribute set here (App's class and its modules unchanged):
 # board.sensors (the sample), board.sleep_ms (the idle slices), app.write (the last
-# result), app.server (a new client: a Server on it; the link lost: the Server goes with
-# the client, and an observer registers again once its Max-Age has run out, RFC 7641
-# §3.3.1).
+# result); and app.provision's server() calls server() below (a new client: a Server on it;
+# the link lost: the Server goes with the client, and an observer registers again once its
+# Max-Age has run out, RFC 7641 §3.3.1).
 import json
 from time import ticks_diff, ticks_ms
 
@@ -63,9 +63,7 @@ class Serving:
         b.sleep_ms = self.sleep_ms
         cls = type(app)
         self._write = cls.write
-        self._server = cls.server
         app.write = self.write
-        app.server = self.server
 
     # -- the app's hooks -----------------------------------------------------------------
 
@@ -91,8 +89,7 @@ class Serving:
         return r
 
     def server(self, client, addr):
-        app = self.app
-        self._server(app, client, addr)
+        """app.provision's server(): a new client gets a Server on it."""
         if client is None:
             if addr is None:
                 self.s = None  # the link was lost: the client (closed) and its Server go
