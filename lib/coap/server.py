@@ -320,6 +320,13 @@ class Server:
                     # NON_LIFETIME) gets the same response, and is processed once
                     self.duplicates += 1
                     return e.reply(p, q[i + 2], m.mid)
+            if m.critical():
+                # RFC 7252 §5.4.1: a NON with an unknown critical option is rejected
+                # (§4.3): an RST (none to multicast, §8.1), never a 4.02 as a CON gets
+                e.rejected += 1
+                if not self.mcast:
+                    e.reply(p, _RST, m.mid)
+                return self._trim(p)
         self.requests += 1
         r = self._handle(m, p, now)
         if r is None:  # later()

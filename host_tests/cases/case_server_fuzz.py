@@ -1,0 +1,390 @@
+# Bad input at the server (lib/coap/server.py and its block-wise and Observe modules) on the
+# sans-I/O engine in virtual time (cases/engine_driver.py): thousands of random and mutated
+# datagrams from many peers (the codec fuzz's generators, cases/case_fuzz.py), each checked
+# against what RFC 7252 allows as its answer, and the hostile requests of issue 15 as named
+# cases: a 10 kB payload, 200 options, unknown critical options, Block1 uploads that never
+# finish, Observe registrations from 1,000 source ports. CPython, x64 and i386 ports.
+#
+# The heap: under MicroPython each scenario measures gc.mem_alloc() after a collection on
+# an idle server (its modules loaded), once its caches are full and at its end, and
+# asserts that what the server keeps stays under HEAP_BOUND and stops growing once full
+# (GROWTH). CPython's figures are not comparable: there the counts and bounds are checked.
+import gc
+
+from case_fuzz import mutate, random_datagram, random_spec
+from caseutil import Rng, build, case, encode, eq, first_unknown_critical, ref_scan
+from engine_driver import Driver
+
+from coap.engine import DELETE, GET, POST, PUT
+from coap.message import ACK, CON, NON, RST, Encoder, Message, block
+from coap.server import BAD_OPTION, BAD_REQUEST, CHANGED, CONTENT, INTERNAL_ERROR, Server
+
+TOO_LARGE = 0x8D  # 4.13, RFC 7252 §5.9.2.9
+CONTINUE = 0x5F  # 2.31, RFC 7959 §2.9.1
+METHOD_NOT_ALLOWED = 0x85
+PROXY = 0xA5  # 5.05
+OBS = 6
+B1, B2, S1 = 27, 23, 60
+RX_MAX = 1280  # what the front ends receive of a datagram (coap.client's rx_max)
+# The heap (i386 port, bytes): the most the server keeps over an idle one in any scenario
+# here, its caches full (README "Serving resources"), and the most it may grow once full
+HEAP_BOUND = 48000
+GROWTH = 2048
+SEED = 20261207  # the fuzz run: seeded, the same inputs under every interpreter
+COUNT = 3000
+PATHS = ("hello", "echo", "obs", "fail", "big", ".well-known/core", "nope")
+CRITICAL = (9, 13, 33, 2049, 65001)  # unknown critical options (odd, RFC 7252 §5.4.1)
+
+
+def heap():
+    """Bytes in use after a collection (MicroPython), or None (CPython)."""
+    gc.collect()
+    f = getattr(gc, "mem_alloc", None)
+    return f() if f is not None else None
+
+
+def bounded(base, warm, end, what):
+    """Assert the heap bound of a scenario: what the server keeps at its end over the idle
+    server (base) under HEAP_BOUND, and its growth since its caches were full (warm) under
+    GROWTH. MicroPython only (None: CPython); the figures, for the result."""
+    if base is None:
+        return None
+    assert end - base < HEAP_BOUND, "%s: %d bytes kept over %d" % (what, end - base, HEAP_BOUND)
+    assert end - warm < GROWTH, "%s: grew %d bytes once full" % (what, end - warm)
+    return [end - base, end - warm]
+
+
+def setup():
+    """A driver's engine serving /hello (2.05 'hi'), /echo (each method: its payload back),
+    /obs (observable), /fail (its handler raises), /big (3,000 bytes: Block2)."""
+    import coap.server_block  # noqa: F401 - loaded before the heap's base figure
+    import coap.server_observe  # noqa: F401
+
+    v = Driver(seed=5)
+    s = Server(v.e)
+    st = {"n": 0}
+
+    def echo(m):
+        return (CHANGED if m.code != GET else CONTENT, bytes(m.payload()))
+
+    def obs(m):
+        st["n"] += 1
+        return (CONTENT, "%d" % st["n"], 0)
+
+    def fail(m):
+        raise ValueError("secret")
+
+    s.add("/hello", get=lambda m: (CONTENT, b"hi", 0), ct=0)
+    s.add("/echo", get=echo, put=echo, post=echo, delete=echo)
+    s.add("/obs", get=obs, ct=0, obs=True)
+    s.add("/fail", get=fail)
+    s.add("/big", get=lambda m: (CONTENT, b"0123456789" * 300))
+    return v, s
+
+
+def peer(i):
+    return ("198.51.100.%d" % (i & 0xFF), 20000 + i)
+
+
+def opts_sorted(o):
+    o = [(x[0], i, x[1]) for i, x in enumerate(o)]  # (MicroPython's sort is not stable)
+    o.sort()
+    return [(x[0], x[2]) for x in o]
+
+
+def request(rng):
+    """A request to one of our resources, with the options a server must handle: Observe,
+    Accept, Content-Format, queries, Block1/Block2/Size1 of any value, unknown critical and
+    elective ones, Proxy-Uri; payloads up to 1.5 kB (over RX_MAX: cut)."""
+    code = (GET, GET, GET, PUT, POST, DELETE, 5 + rng.below(27))[rng.below(7)]
+    p = PATHS[rng.below(len(PATHS))]
+    o = [(11, seg.encode()) for seg in p.split("/")]
+    if code == GET and rng.chance(30):
+        o.append((OBS, rng.below(2) if rng.chance(90) else rng.below(1 << 24)))
+    for num, pc, top in ((17, 10, 100), (12, 15, 100), (B2, 15, 1 << 16), (B1, 15, 1 << 16),
+                         (S1, 5, 1 << 14)):  # fmt: skip
+        if rng.chance(pc):
+            o.append((num, rng.below(top)))
+    if rng.chance(10):
+        o.append((15, (b"rt=x", b"href=/h*", b"\xff\xfe", b"ct")[rng.below(4)]))
+    if rng.chance(8):
+        o.append((CRITICAL[rng.below(len(CRITICAL))], rng.bytes(rng.below(4))))
+    if rng.chance(8):
+        o.append((2 * (1 + rng.below(1000)), rng.bytes(rng.below(4))))  # elective: ignored
+    if rng.chance(2):
+        o.append((35, b"coap://elsewhere/"))
+    pay = b""
+    if code != GET and rng.chance(60):
+        pay = rng.bytes((rng.below(64), 1024, rng.below(1500))[rng.below(3)])
+    tok = rng.bytes(rng.below(9))
+    return build(CON if rng.chance(70) else NON, code, 0, tok, opts_sorted(o), pay, Encoder(1600))
+
+
+def datagram(rng, corpus):
+    """The next input: a random datagram, a random valid message (any type and code), a
+    request of ours, or a mutant of the corpus; its MID from a pool of 512, so that
+    duplicates (RFC 7252 §4.5) come up."""
+    r = rng.below(16)
+    if r < 2:
+        b = random_datagram(rng)
+    elif r < 4:
+        b = bytearray(encode(random_spec(rng)))
+    elif r < 8:
+        b = bytearray(request(rng))
+    else:
+        b = mutate(rng, corpus[rng.below(len(corpus))], corpus)
+    if rng.chance(3):
+        b = b + rng.bytes(RX_MAX)  # over what the front end receives: cut
+    if len(b) >= 4:
+        mid = rng.below(512)
+        b[2] = mid >> 8
+        b[3] = mid & 0xFF
+    return b
+
+
+class Oracle:
+    """What RFC 7252 allows a server to answer to each datagram, judged from its bytes alone
+    (caseutil's reference decoder, not the codec), and which counter it moves. Memoryless but
+    for two bitmaps of the (peer, MID) pairs answered, for duplicates: its own heap fixed."""
+
+    def __init__(self, v, s, peers):
+        self.v, self.s = v, s
+        self.peers = peers
+        self.con = bytearray(peers * 64)  # (peer, MID) answered as a CON: may be replayed
+        self.non = bytearray(peers * 64)  # ... as a NON
+        self.m = Message()
+        self.seen = [0] * 12  # the classes met, for the generator's sanity
+
+    def counters(self):
+        s, e = self.s, self.v.e
+        return (s.requests, s.duplicates, e.duplicates, e.malformed, e.too_large, e.rejected,
+                s.too_large)  # fmt: skip
+
+    def feed(self, data, who, where):
+        v = self.v
+        cut = len(data) > RX_MAX
+        if cut:
+            data = data[:RX_MAX]  # the front end's recvfrom(rx_max): the rest is lost
+        n = len(data)
+        addr = peer(who)
+        c0 = self.counters()
+        e0 = self.s.errors
+        k = len(v.log)
+        try:
+            v.deliver(data, cut, addr)
+        except Exception as x:  # noqa: BLE001 - what is looked for
+            raise AssertionError("%s: %r escaped" % (where, x))
+        out = v.log[k:]
+        for a in v.tos[k:]:
+            eq(a, addr, where + ": to the sender")
+        del v.log[:], v.tos[:]
+        d = [b - a for a, b in zip(c0, self.counters())]
+        err = self.s.errors - e0
+        cls, want = self.judge(data, n, cut, out, d, err, who, where)
+        self.seen[cls] += 1
+        eq(d, want, where + ": counters (requests, dup NON, dup CON, malformed, too_large, "
+           "rejected, 4.13)")  # fmt: skip
+        for _, a in out:
+            if data[0] >> 4 & 3 == CON:
+                i = who * 512 + (data[2] << 8 | data[3])
+                self.con[i >> 3] |= 1 << (i & 7)
+            elif data[0] >> 4 & 3 == NON:
+                i = who * 512 + (data[2] << 8 | data[3])
+                self.non[i >> 3] |= 1 << (i & 7)
+        return out
+
+    def answered(self, bits, who, mid):
+        i = who * 512 + mid
+        return bits[i >> 3] >> (i & 7) & 1
+
+    def judge(self, data, n, cut, out, d, err, who, where):
+        # (class, the counters it must move); raises on an answer the RFC does not allow
+        z = [0] * 7
+        hdr = n >= 4 and data[0] >> 6 == 1
+        t = data[0] >> 4 & 3 if hdr else -1
+        code = data[1] if hdr else 0
+        mid = data[2] << 8 | data[3] if hdr else -1
+        tkl = data[0] & 15 if hdr else 0
+        tok = bytes(data[4 : 4 + tkl]) if hdr and tkl <= 8 and 4 + tkl <= n else None
+        req = 1 <= code <= 31
+        if cut:
+            # RFC 7252 §4.6 / RFC 7959 §2.9.3: over what we receive, not decoded: a request
+            # whose header and token we can read gets 4.13 (Size1, Block1), else silence
+            z[4] = 1
+            if t in (CON, NON) and req and tok is not None:
+                z[6] = 1
+                m = self.one(out, where)
+                self.response(m, t, mid, tok, where)
+                eq((m.code, m.uint(S1) is not None, m.uint(B1) is not None),
+                   (TOO_LARGE, True, True), where + ": 4.13, Size1, Block1")  # fmt: skip
+                return 0, z
+            eq(out, [], where + ": a cut datagram we cannot read: silence")
+            return 1, z
+        if not hdr:
+            z[3] = 1
+            eq(out, [], where + ": no header: silence")
+            return 2, z
+        ref = ref_scan(data, n)
+        if ref is None:
+            # malformed (§3): a CON is rejected, RST (§4.2), but a request whose header and
+            # token we can read gets 4.00 (§5.9.2.1); a NON: that 4.00, or silence (§4.3)
+            z[3] = 1
+            if t == CON and not (req and tok is not None):
+                self.rst(out, mid, where)
+                return 3, z
+            if t < ACK and req and tok is not None:
+                m = self.one(out, where)
+                self.response(m, t, mid, tok, where)
+                eq(m.code, BAD_REQUEST, where + ": 4.00")
+                return 4, z
+            eq(out, [], where + ": malformed, not answerable: silence")
+            return 5, z
+        if t >= ACK:
+            eq(out, [], where + ": never an answer to an ACK or RST (§4.2, §4.3)")
+            return 6, z
+        if t == CON and d[2]:
+            # §4.5: a duplicate gets the answer the first got (its MID), whatever it is now
+            z[2] = 1
+            m = self.one(out, where)
+            assert self.answered(self.con, who, mid), where + ": a duplicate of nothing"
+            eq((m.mid, m.mtype in (ACK, RST)), (mid, True), where + ": the cached answer")
+            return 7, z
+        if code == 0 or code >> 5 in (1, 6, 7):
+            # §4.3 (a ping), §4.2 (a reserved class): a CON gets an RST, a NON nothing
+            if t == CON:
+                self.rst(out, mid, where)
+            else:
+                eq(out, [], where + ": a NON we cannot process: ignored")
+            return 8, z
+        if not req:
+            # a response nobody asked for: rejected (§4.3: RST; a NON may be ignored)
+            z[5] = 1
+            if t == CON or out:
+                self.rst(out, mid, where)
+            return 9, z
+        if t == NON and d[1]:
+            z[1] = 1  # §4.5: a duplicate NON, the response the first got
+            m = self.one(out, where)
+            assert self.answered(self.non, who, mid), where + ": a duplicate of nothing"
+            eq(m.mtype, NON, where + ": NON")
+            return 7, z
+        m = self.m.decode(data, n)
+        nums = [x[0] for x in m.opts()]
+        crit = first_unknown_critical(nums)
+        if crit and t == NON:
+            # §5.4.1: a NON with an unknown critical option is rejected (§4.3): an RST,
+            # or silence; never a response
+            z[5] = 1
+            if out:
+                self.rst(out, mid, where)
+            return 10, z
+        z[0] = 1
+        q = Message().decode(data, n)
+        a = self.one(out, where)
+        self.response(a, t, mid, q.token(), where)
+        c = a.code
+        assert c >> 5 in (2, 4, 5), where + ": a response code, not %d" % c
+        z[6] = c == TOO_LARGE  # (RFC 7959 §2.9.3: a Size1 or body over max_body)
+        eq(c == INTERNAL_ERROR, err == 1, where + ": a 5.00 is an error counted")
+        if crit:
+            if code <= 4 and 35 not in nums and 39 not in nums:
+                eq(c, BAD_OPTION, where + ": 4.02 for an unknown critical option (§5.4.1)")
+            else:
+                assert c in (BAD_OPTION, METHOD_NOT_ALLOWED, PROXY), where
+        elif code > 4:
+            eq(c, METHOD_NOT_ALLOWED, where + ": 4.05 for a method we do not know (§5.8)")
+        if a.uint(OBS) is not None:
+            assert code == GET and OBS in nums and c >> 5 == 2, where + ": Observe unasked"
+        if m.opts() == [(11, b"hello")] and code == GET:
+            eq((c, bytes(a.payload())), (CONTENT, b"hi"), where + ": a plain GET")
+        return 11, z
+
+    def one(self, out, where):
+        eq(len(out), 1, where + ": one answer")
+        d = out[0][1]
+        assert ref_scan(d) is not None, where + ": a well-formed answer"
+        return Message().decode(d)
+
+    def rst(self, out, mid, where):
+        m = self.one(out, where)
+        eq((m.mtype, m.code, m.mid, m.tkl, m.end), (RST, 0, mid, 0, 4), where + ": an RST")
+
+    def response(self, m, t, mid, tok, where):
+        # §5.2: piggybacked on the ACK of a CON (its MID), a NON for a NON; the token echoed
+        # (§5.3.2)
+        if t == CON:
+            eq((m.mtype, m.mid), (ACK, mid), where + ": piggybacked")
+        else:
+            eq(m.mtype, NON, where + ": NON")
+        eq(m.token(), tok, where + ": the token")
+
+
+def check_bounds(v, s, where):
+    e = v.e
+    assert len(e.peers) <= s.max_peers + s.max_observers + 1, (where, len(e.peers))
+    assert len(s._up) <= s.max_uploads, (where, len(s._up))
+    assert len(s._non) <= 32, where
+    assert s.observers() <= s.max_observers, where
+    assert len(s._sep) <= s.max_separate + s.max_observers, where
+
+
+def plain_get(v, s, mid=0x7777, addr=("203.0.113.99", 61000)):
+    """A plain CON GET /hello from a new client: 2.05 'hi', piggybacked."""
+    n = len(v.log)
+    v.deliver(build(CON, GET, mid, b"pg", [(11, b"hello")]), addr=addr)
+    eq(len(v.log), n + 1, "one answer")
+    m = v.sent()
+    eq((m.mtype, m.code, m.mid, m.token(), bytes(m.payload())),
+       (ACK, CONTENT, mid, b"pg", b"hi"), "still serving")  # fmt: skip
+    del v.log[:], v.tos[:]
+
+
+@case(timeout=60, compare=True, parallel=True)
+def test_fuzz_server():
+    # Random and mutated datagrams from 40 peers: each gets what the RFC allows (Oracle),
+    # nothing escapes, the counters add up; now and then time passes (uploads, dedup and
+    # NON caches expire), observers are notified; the state stays bounded, the heap flat
+    # once full, and a plain GET afterwards gets 2.05.
+    fuzz_seed, fuzz_count = SEED, COUNT
+    rng = Rng(fuzz_seed)
+    v, s = setup()
+    base = heap()
+    corpus = [request(rng) for _ in range(48)] + [encode(random_spec(rng)) for _ in range(16)]
+    o = Oracle(v, s, 40)
+    digest = 0
+    warm = last = None
+    who = 0
+    for i in range(fuzz_count):
+        if i == fuzz_count // 3:
+            warm = heap()
+        if last is not None and rng.chance(6):
+            data = last  # a retransmission, from its peer: a duplicate (RFC 7252 §4.5)
+        else:
+            data = datagram(rng, corpus)
+            who = rng.below(40)
+        last = data
+        out = o.feed(data, who, "seed %d input %d (%s)" % (fuzz_seed, i, bytes(data[:24])))
+        for _, a in out:
+            for x in a:
+                digest = (digest * 31 + x) & 0xFFFFFF
+        check_bounds(v, s, i)
+        if rng.chance(10):
+            v.advance(rng.below(5000) if rng.chance(95) else 300000)
+        if i % 200 == 199:
+            s.changed("/obs", con=rng.chance(30))
+            v.advance(10)
+        for j in range(len(v.log)):  # what the timers sent: notifications, retransmissions
+            m = v.sent(j)
+            assert m.mtype in (CON, NON) and m.code >> 5 in (2, 4, 5), (i, v.log[j])
+            assert ref_scan(v.log[j][1]) is not None, (i, v.log[j])
+        del v.log[:], v.tos[:]
+    v.advance(400000)
+    del v.log[:], v.tos[:]
+    eq(len(s._up), 0, "the uploads expired")
+    end = heap()
+    plain_get(v, s)
+    if fuzz_count >= 1000:
+        for cls in range(12):  # the generator's sanity: every class of input in quantity
+            assert o.seen[cls] >= 5, ("class", cls, o.seen)
+    print("heap: kept, growth once full:", bounded(base, warm, end, "fuzz"))
+    return {"digest": digest, "seen": o.seen, "requests": s.requests}
