@@ -82,6 +82,7 @@ _STMO = const(5)  # the next timeout
 _SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
 _STOK = const(7)  # the request's token
 _SOB = const(8)  # a notification's observer (coap.server_observe), or None
+_UEXP = const(2)  # an upload's expiry (coap.server_block's _EXP)
 
 
 class Server:
@@ -465,6 +466,10 @@ class Server:
 
     def _tick(self, now):
         self._tk(now)
+        if self._up:  # RFC 7252 §4.8.2: an unfinished upload kept EXCHANGE_LIFETIME at most
+            from coap.server_block import expire
+
+            expire(self, now)
         if self._ob is not None:
             self._ob.tick(now)  # the notifications of what changed, into _sep
         e = self.e
@@ -497,6 +502,8 @@ class Server:
         for x in self._sep:
             if x[_SDUE] is not None:
                 t = min(t, max(ticks_diff(x[_SDUE], now), 0))
+        for u in self._up:  # (an upload's expiry, coap.server_block)
+            t = min(t, max(ticks_diff(u[_UEXP], now), 0))
         return t
 
     def _trim(self, p):
