@@ -280,7 +280,9 @@ class Server:
         k = e.malformed
         self._rx(data, n, addr, now, cut)
         if e.malformed == k and not cut:
-            return
+            # (an ACK, RST or response the engine took, a request _serve had): the engine
+            # made a new peer for each new address, which the LRU must bound here too
+            return self._trim(None)
         for p in e.peers:
             if p[_ADDR] == addr:
                 break
