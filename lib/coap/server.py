@@ -279,15 +279,18 @@ class Server:
                     return
         k = e.malformed
         self._rx(data, n, addr, now, cut)
-        if e.malformed == k and not cut:
-            # (an ACK, RST or response the engine took, a request _serve had): the engine
-            # made a new peer for each new address, which the LRU must bound here too
-            return self._trim(None)
         for p in e.peers:
             if p[_ADDR] == addr:
                 break
         else:
             return
+        c = p[_C]
+        if self.mcast and c is not None and (c[0] >> 4 & 3 == _RST or c[1] >= 0x80):
+            p[_C] = None  # §8.1: the engine's RSTs and replays too
+        if e.malformed == k and not cut:
+            # (an ACK, RST or response the engine took, a request _serve had): the engine
+            # made a new peer for each new address, which the LRU must bound here too
+            return self._trim(None)
         b = data[0] if n else 0
         t = b >> 4 & 3
         k = b & 15
