@@ -1,9 +1,12 @@
 # Bad input at the server (lib/coap/server.py and its block-wise and Observe modules) on the
 # sans-I/O engine in virtual time (cases/engine_driver.py): thousands of random and mutated
-# datagrams from many peers (the codec fuzz's generators, cases/case_fuzz.py), each checked
-# against what RFC 7252 allows as its answer, and the hostile requests of issue 15 as named
-# cases: a 10 kB payload, 200 options, unknown critical options, Block1 uploads that never
-# finish, Observe registrations from 1,000 source ports. CPython, x64 and i386 ports.
+# datagrams from many peers, some by multicast (the codec fuzz's generators,
+# cases/case_fuzz.py), each checked against what RFC 7252 allows as its answer (Oracle), and
+# the hostile requests of issue 15 as named cases: a 10 kB payload (in virtual time and over
+# a socket), 200 options, unknown critical options, Block1 uploads that never finish,
+# Observe registrations from 1,000 source ports; and what the fuzz found (ACKs, RSTs and
+# responses from 1,000 ports; multicast), the published bad-input vectors, and the heap
+# bound with every store full at once. CPython, x64 and i386 ports.
 #
 # The heap: under MicroPython each scenario measures gc.mem_alloc() after a collection on
 # an idle server (its modules loaded), once its caches are full and at its end, and
