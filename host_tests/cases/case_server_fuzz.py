@@ -160,6 +160,7 @@ class Oracle:
         self.m = Message()
         self.seen = [0] * 12  # the classes met, for the generator's sanity
         self.mc = False  # the datagram came by multicast (the front end's Server.mcast)
+        self.zero = None  # peer 0's address, when not peer(0): the client's server
 
     def counters(self):
         s, e = self.s, self.v.e
@@ -172,7 +173,7 @@ class Oracle:
         if cut:
             data = data[:RX_MAX]  # the front end's recvfrom(rx_max): the rest is lost
         n = len(data)
-        addr = peer(who)
+        addr = self.zero if who == 0 and self.zero is not None else peer(who)
         c0 = self.counters()
         e0 = self.s.errors
         k = len(v.log)
@@ -372,29 +373,53 @@ def test_fuzz_server():
     # nothing escapes, the counters add up; now and then time passes (uploads, dedup and
     # NON caches expire), observers are notified; the state stays bounded, the heap flat
     # once full, and a plain GET afterwards gets 2.05.
-    fuzz_seed, fuzz_count = SEED, COUNT
-    rng = Rng(fuzz_seed)
+    return fuzz(SEED, COUNT, False)
+
+
+@case(timeout=60, compare=True, parallel=True)
+def test_fuzz_server_on_a_client_s_engine():
+    # The same on the engine of a client whose request to its server is always in flight,
+    # its server (SERVER) one of the 40 peers: our answers to it never take that request's
+    # MID (RFC 7252 §4.4), its retransmissions are the request's bytes, and at the end a
+    # response completes the request.
+    return fuzz(SEED + 1, COUNT * 2 // 3, True)
+
+
+def fuzz(seed, count, client):
+    from engine_driver import SERVER
+
+    from coap.engine import Request
+
+    rng = Rng(seed)
     v, s = setup()
     base = heap()
     corpus = [request(rng) for _ in range(48)] + [encode(random_spec(rng)) for _ in range(16)]
     o = Oracle(v, s, 40)
+    o.zero = SERVER if client else None
     digest = 0
-    warm = last = None
-    who = 0
-    for i in range(fuzz_count):
-        if i == fuzz_count // 3:
+    warm = last = r = rq = None
+    who = crossed = 0
+    for i in range(count):
+        if i == count // 3:
             warm = heap()
+        if client and (r is None or r.done):  # (timed out as time passed, or reset)
+            r = v.start(Request(GET, "/time"))
+            rq = v.log[-1][1]
+            del v.log[:], v.tos[:]
         if last is not None and rng.chance(6):
             data = last  # a retransmission, from its peer: a duplicate (RFC 7252 §4.5)
         else:
             data = datagram(rng, corpus)
-            who = rng.below(40)
+            who = 0 if client and rng.chance(25) else rng.below(40)  # (0: the server)
         last = data
         o.mc = rng.chance(8)  # (as coap.mcast's front end sets it, §8.1)
-        out = o.feed(data, who, "seed %d input %d (%s)" % (fuzz_seed, i, bytes(data[:24])))
+        out = o.feed(data, who, "seed %d input %d (%s)" % (seed, i, bytes(data[:24])))
         for _, a in out:
             for x in a:
                 digest = (digest * 31 + x) & 0xFFFFFF
+            if client and who == 0 and not r.done and a[0] >> 4 & 3 < ACK:
+                assert a[2:4] != rq[2:4], (i, "the MID of the request in flight")
+                crossed += 1
         check_bounds(v, s, i)
         if rng.chance(10):
             v.advance(rng.below(5000) if rng.chance(95) else 300000)
@@ -402,16 +427,26 @@ def test_fuzz_server():
             s.changed("/obs", con=rng.chance(30))
             v.advance(10)
         for j in range(len(v.log)):  # what the timers sent: notifications, retransmissions
+            d = v.log[j][1]
+            if client and d == rq:
+                continue  # the client's request again (§4.2)
             m = v.sent(j)
             assert m.mtype in (CON, NON) and m.code >> 5 in (2, 4, 5), (i, v.log[j])
-            assert ref_scan(v.log[j][1]) is not None, (i, v.log[j])
+            assert ref_scan(d) is not None, (i, v.log[j])
         del v.log[:], v.tos[:]
+    if client:
+        if r.done:
+            r = v.start(Request(GET, "/time"))
+            rq = v.log[-1][1]
+        v.deliver(build(NON, CONTENT, 0x9999, Message().decode(rq).token(), (), b"12:00"))
+        assert r.done and r.err is None, r.err
+        assert crossed >= 10, crossed  # (NON responses and notifications to the server)
     v.advance(400000)
     del v.log[:], v.tos[:]
     eq(len(s._up), 0, "the uploads expired")
     end = heap()
     plain_get(v, s)
-    if fuzz_count >= 1000:
+    if count >= 1000:
         for cls in range(12):  # the generator's sanity: every class of input in quantity
             assert o.seen[cls] >= 5, ("class", cls, o.seen)
     print("heap: kept, growth once full:", bounded(base, warm, end, "fuzz"))
