@@ -82,6 +82,7 @@ _STMO = const(5)  # the next timeout
 _SDUE = const(6)  # when it goes (again); None: not yet answered (Server.respond)
 _STOK = const(7)  # the request's token
 _SOB = const(8)  # a notification's observer (coap.server_observe), or None
+_UEXP = const(2)  # an upload's expiry (coap.server_block's _EXP)
 
 
 class Server:
@@ -278,13 +279,18 @@ class Server:
                     return
         k = e.malformed
         self._rx(data, n, addr, now, cut)
-        if e.malformed == k and not cut:
-            return
         for p in e.peers:
             if p[_ADDR] == addr:
                 break
         else:
             return
+        c = p[_C]
+        if self.mcast and c is not None and (c[0] >> 4 & 3 == _RST or c[1] >= 0x80):
+            p[_C] = None  # §8.1: the engine's RSTs and replays too
+        if e.malformed == k and not cut:
+            # (an ACK, RST or response the engine took, a request _serve had): the engine
+            # made a new peer for each new address, which the LRU must bound here too
+            return self._trim(None)
         b = data[0] if n else 0
         t = b >> 4 & 3
         k = b & 15
@@ -320,6 +326,13 @@ class Server:
                     # NON_LIFETIME) gets the same response, and is processed once
                     self.duplicates += 1
                     return e.reply(p, q[i + 2], m.mid)
+            if m.critical():
+                # RFC 7252 §5.4.1: a NON with an unknown critical option is rejected
+                # (§4.3): an RST (none to multicast, §8.1), never a 4.02 as a CON gets
+                e.rejected += 1
+                if not self.mcast:
+                    e.reply(p, _RST, m.mid)
+                return self._trim(p)
         self.requests += 1
         r = self._handle(m, p, now)
         if r is None:  # later()
@@ -458,6 +471,10 @@ class Server:
 
     def _tick(self, now):
         self._tk(now)
+        if self._up:  # RFC 7252 §4.8.2: an unfinished upload kept EXCHANGE_LIFETIME at most
+            from coap.server_block import expire
+
+            expire(self, now)
         if self._ob is not None:
             self._ob.tick(now)  # the notifications of what changed, into _sep
         e = self.e
@@ -490,6 +507,8 @@ class Server:
         for x in self._sep:
             if x[_SDUE] is not None:
                 t = min(t, max(ticks_diff(x[_SDUE], now), 0))
+        for u in self._up:  # (an upload's expiry, coap.server_block)
+            t = min(t, max(ticks_diff(u[_UEXP], now), 0))
         return t
 
     def _trim(self, p):

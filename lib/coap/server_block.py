@@ -40,15 +40,25 @@ def _too_large(s):
     return (_TOO_LARGE, None, -1, [(_SIZE1, s.max_body)])
 
 
+def expire(s, now):
+    """Forget the uploads (and kept responses, §3.2) whose EXCHANGE_LIFETIME since their
+    last block is over (RFC 7252 §4.8.2), counted: Server._tick, and each upload."""
+    q = s._up
+    i = 0
+    while i < len(q):
+        if ticks_diff(now, q[i][_EXP]) >= 0:
+            del q[i]
+            s.expired += 1
+        else:
+            i += 1
+
+
 def upload(s, m, p, href, now):
     """Request m from peer p to resource href, with a Block1 or Size1 option, a payload over
     max_body, or (a stored response waiting) a Block2: the response it gets now (2.31, 4.00,
     4.08, 4.13, a kept block), or None: the handler runs (a whole body in m.body)."""
     q = s._up
-    for u in q[:]:  # the expired ones go first (EXCHANGE_LIFETIME, RFC 7252 §4.8.2)
-        if ticks_diff(now, u[_EXP]) >= 0:
-            q.remove(u)
-            s.expired += 1
+    expire(s, now)  # the expired ones go first
     key = (p[_ADDR], m.code, href)
     for u in q:
         if u[_KEY] == key:
