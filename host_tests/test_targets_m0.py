@@ -34,7 +34,13 @@ import qemu_board  # noqa: E402 - tools/targets is not a package (and `targets` 
 
 # The case modules run on the boards. More can be added: their fixture-less cases run as
 # they are, in one boot per module and core.
-BOARD_MODULES = ("case_codec", "case_fuzz", "case_engine")
+# The server's sans-I/O cases run on the M0 only (about 4 s more per core: the time budget);
+# case_server_block is not among them: on both cores some of its cases fail there (a
+# MemoryError in test_hostile_block_options, assertions in two others) while the i386 port
+# passes them, not yet looked into.
+BOARD_MODULES = ("case_codec", "case_fuzz", "case_engine", "case_server", "case_server_observe",
+                 "case_mcast")  # fmt: skip
+M0_ONLY = ("case_server", "case_server_observe", "case_mcast")
 CORES = ("m0", "rv32")
 FUZZ_SEED = int(os.environ.get("COAP_FUZZ_SEED") or int.from_bytes(os.urandom(4), "big"))
 # 5000 decode inputs take about 2 s on the M0 under qemu (the unix ports run 100,000).
@@ -199,7 +205,8 @@ def judge(core, case, r, ended, repro, refs=None):
                 json.dumps(value, sort_keys=True), FUZZ_SEED), pytrace=False)  # fmt: skip
 
 
-WHERE = [(core, m, n) for core in CORES for m in BOARD_MODULES for n in PLAN[m]]
+WHERE = [(core, m, n) for core in CORES for m in BOARD_MODULES for n in PLAN[m]
+         if core == "m0" or m not in M0_ONLY]  # fmt: skip
 
 
 @pytest.mark.parametrize("where", WHERE, ids=["%s-%s.%s" % w for w in WHERE])

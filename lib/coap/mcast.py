@@ -8,19 +8,25 @@
 #   d = mc.output(now)                    a response whose leisure is over (to mc.to),
 #                                         sent from the unicast socket; until None
 #
-# join(port) opens the group's socket, where the socket layer allows it.
+# join(port) opens the IPv4 group's socket, join6(port, ifindex) the IPv6 one, where the
+# socket layer allows it (OSError where not: the caller serves unicast only).
 from time import ticks_add, ticks_diff
 
 from micropython import const
 
 GROUP4 = "224.0.1.187"  # All CoAP Nodes, IPv4, RFC 7252 §12.8
-GROUP6 = "ff02::fd"  # ... link-local IPv6 (not joined here yet)
+GROUP6 = "ff02::fd"  # ... link-local IPv6 (join6)
+_G6 = b"\xff\x02" + bytes(13) + b"\xfd"  # GROUP6's 16 bytes
 DEFAULT_LEISURE = const(5000)  # ms, RFC 7252 §8.2.1
 # Numeric socket options where a port's socket module lacks the names (Linux's values;
 # lwIP's socket module names IP_ADD_MEMBERSHIP, 3 there)
 _IPPROTO_IP = const(0)
 _IP_ADD_MEMBERSHIP = const(35)
 _IP_MULTICAST_ALL = const(49)  # Linux: 0 = only the groups this socket joined
+_IPPROTO_IPV6 = const(41)  # the IPv6 ones, which MicroPython's unix port does not name
+_IPV6_JOIN_GROUP = const(20)  # (IPV6_ADD_MEMBERSHIP)
+_IPV6_MULTICAST_ALL = const(29)
+_EAFNOSUPPORT = const(97)
 _ADDR = const(0)  # a peer's slots in the engine (coap/engine.py's _ADDR, _C): its address,
 _C = const(9)  # the reply due to it
 _CAP = const(0x0FFFFFFF)
@@ -110,11 +116,43 @@ def join(port, iface="0.0.0.0"):
     return s
 
 
-def only_unicast(sock):
-    """Linux: a socket bound to 0.0.0.0 gets a copy of every group's datagrams that any
-    socket joined; off for the unicast one, which must not answer them at once (§8.2)."""
+def join6(port, ifindex):
+    """A UDP socket bound to [ff02::fd]:port on interface ifindex (a link-local group exists
+    per link: the kernel needs one, RFC 4291 §2.7) that joined the group there; OSError
+    where the network refuses, or the port has no IPv6 (socket.AF_INET6, EAFNOSUPPORT)."""
+    import socket
+    import struct
+
+    af = getattr(socket, "AF_INET6", None)
+    if af is None:
+        raise OSError(_EAFNOSUPPORT)  # e.g. a board's lwIP built without IPv6
+    s = socket.socket(af, socket.SOCK_DGRAM)
     try:
-        sock.setsockopt(_IPPROTO_IP, _IP_MULTICAST_ALL, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        a = socket.getaddrinfo(GROUP6, port, 0, socket.SOCK_DGRAM)[0][-1]
+        idx = struct.pack("@I", ifindex)
+        if isinstance(a, tuple):  # CPython: (host, port, flowinfo, scope_id)
+            a = (a[0], a[1], 0, ifindex)
+        else:  # MicroPython: the struct sockaddr_in6 itself; its scope_id is bytes 24-27
+            a = bytearray(a)
+            a[24:28] = idx
+        s.bind(a)
+        # struct ipv6_mreq: the group, the interface's index
+        s.setsockopt(_IPPROTO_IPV6, _IPV6_JOIN_GROUP, _G6 + idx)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def only_unicast(sock, v6=False):
+    """Linux: a socket bound to 0.0.0.0 (or ::) gets a copy of every group's datagrams that
+    any socket joined; off for the unicast one, which must not answer them at once (§8.2)."""
+    try:
+        if v6:
+            sock.setsockopt(_IPPROTO_IPV6, _IPV6_MULTICAST_ALL, 0)
+        else:
+            sock.setsockopt(_IPPROTO_IP, _IP_MULTICAST_ALL, 0)
     except (OSError, AttributeError):
         pass  # another network stack: it delivers a group's datagrams to its members only
 
