@@ -21,7 +21,8 @@ from aiocoap.message import Message
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.types import Type
 from dual import LIB
-from test_plugtest import INTERPRETERS, LEISURE_S, _argv
+from plugtest_client import INTERPRETERS, _argv
+from test_plugtest import LEISURE_S
 
 GROUP6 = "ff02::fd"
 _IPPROTO_IPV6, _JOIN, _IF, _LOOP = 41, 20, 17, 19  # Linux's numbers (CPython names them too)
