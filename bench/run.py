@@ -27,6 +27,11 @@
 - heap_module_<module>_bytes, heap_qstr_bytes, heap_state_bytes: what each firmware module
   holds of the i386 port's steady heap (code and globals; the qstrs apart), and the state
   beyond them (bench/heap_by_module.py).
+- server_requests_per_s_i386 (`coap serve --plugtest` on the i386 port),
+  server_requests_per_s_aiocoap_cpython and with MICROCOAPY
+  server_requests_per_s_microcoapy_i386: GET /test, CON, one client on loopback, the servers
+  side by side in one run; server_heap_growth_bytes and server_heap_growth_2_bytes: the
+  server's heap over 10,000 mixed requests and 10,000 more (i386; bench/server.py).
 - soak_days, soak_readings, soak_readings_lost, soak_readings_dropped, soak_wdt_overruns,
   soak_heap_growth_bytes, soak_real_s, soak_heap_bytes: the firmware for 30 days of
   virtual time on the i386 port, a reading a minute, against seeded random faults
@@ -127,6 +132,7 @@ def main():
     import cores_m0
     import cores_rp2
     import heap_by_module
+    import server
     import soak
     from firmware_heap import run as firmware_heap
 
@@ -139,6 +145,7 @@ def main():
         heap += firmware_heap(frozen=os.path.abspath(frozen))
     heap += heap_by_module.run()[0]  # what each module holds of it (i386),
     heap += client.run()  # the client on loopback,
+    heap += server.run()  # the server on loopback, beside aiocoap's and microCoAPy's,
     heap += cores_m0.run()  # instructions on the qemu cores,
     heap += cores_rp2.run()  # the RP2040's figures (the rp2 port in rp2040js), printed alike
     heap += soak.run()  # 30 days in virtual time (i386)
@@ -152,6 +159,7 @@ def main():
         % (by["codec_roundtrip_us"]["value"], by["codec_roundtrip_alloc_bytes"]["value"]),
         sizes.summary(by),
         client.summary(by),
+        server.summary(by),
     ]
     keys = ("peak", "live_first", "live_steady", "live_max", "free_median_early",
             "free_median_late")  # fmt: skip

@@ -116,6 +116,21 @@ def test_block2_past_the_end_and_reserved():
     eq(m.code, BAD_REQUEST, "SZX 7 is reserved: 4.00 (§2.2)")
 
 
+def test_block2_asked_of_a_response_without_payload():
+    # Block2 NUM 0 on a PUT whose answer has no payload (2.04): the answer, without a block
+    # (there is none to describe), not the 5.00 it was; NUM 1 of nothing: 4.02 (§2.2)
+    v, s, st = setup()
+    for mid, o in ((1, [(B2, block(0, 0, 0))]), (2, [(B2, block(0, 0, 6))])):
+        m = ask(v, CON, PUT, mid, "large", o, b"new")
+        eq((m.code, m.uint(B2), m.pay == m.end), (CHANGED, None, True), "2.04, no Block2")
+    m = ask(v, CON, PUT, 3, "large", [(B2, block(1, 0, 6))], b"newer")
+    eq(m.code, BAD_OPTION, "a block past the end of nothing")
+    st["large"] = b""
+    m = ask(v, CON, GET, 4, "large", [(B2, block(0, 0, 2))])
+    eq((m.code, m.uint(B2), m.pay == m.end), (CONTENT, None, True), "an empty 2.05")
+    eq(s.errors, 0, "no 5.00")
+
+
 def test_etag_follows_the_representation():
     # §2.4: a changed representation gets another ETag (a client mid-transfer sees it); one
     # the handler gives is used as it is

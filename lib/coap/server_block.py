@@ -185,6 +185,8 @@ def finish(s, m, x, now=0):
         # §2.2 (NUM beyond the representation): the Block2 value cannot be processed, the
         # 4.02 Bad Option of RFC 7252 §5.9.2.3 for a critical option in error
         return (_BAD_OPTION, None, -1, ())
+    if not n:
+        return (code, pay, cf, o)  # Block2 NUM 0 of no payload (a PUT's 2.04): no block
     size = 16 << szx
     more = off + size < n
     o.append((_BLOCK2, block(off >> (szx + 4), more, szx)))  # §2.2: NUM/M/SZX
