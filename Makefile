@@ -20,8 +20,10 @@ include tools/targets/targets.mk
 # Debian packages the tests run, command:package, each installed when its command is missing:
 # libcoap's servers, and the DNS and NTP peers of app.dns and app.ntp (dnsmasq-base: the
 # program without the system service of `dnsmasq`), and the browser of the sim page's tests
-# (host_tests/test_sim_page.py: playwright drives Debian's chromium, no browser download).
-APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony chromium:chromium
+# (host_tests/test_sim_page.py: playwright drives Debian's chromium, no browser download),
+# and the TTCN-3 toolchain that builds the IoT-Testware CoAP suite (host_tests/titan/).
+APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony chromium:chromium \
+	     ttcn3_makefilegen:eclipse-titan
 
 $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
