@@ -14,9 +14,12 @@ its own PIXITs. Cases whose expectation is not what RFC 7252 asks of a server ar
 the deviation named (DEVIATION) counts as that expected failure: any other response, and
 inconc, error or none, fail the test."""
 
+import hashlib
 import os
 import re
 import shutil
+import tempfile
+import threading
 
 import procs
 import pytest
@@ -24,7 +27,8 @@ import targets
 from test_plugtest import INTERPRETERS, start
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD_SH = os.path.join(HERE, "titan", "build.sh")
+TITAN = os.path.join(HERE, "titan")
+BUILD_SH = os.path.join(TITAN, "build.sh")
 SUITE = os.path.join(HERE, "titan", "vendor", "iottestware.coap", "CoAP_Testcases.ttcn")
 
 # The PIXITs: the suite's roles mapped onto coap/plugtest.py's resources
@@ -125,15 +129,39 @@ def _declared():
 EVERY, CASES = _declared()
 
 
+def _inputs_hash():
+    """What the build depends on: build.sh's inputs and the TITAN version."""
+    h = hashlib.sha256(procs.run(["ttcn3_compiler", "-v"], timeout=30).stderr.encode())
+    for d, _, files in sorted(os.walk(TITAN)):
+        for f in sorted(files):
+            with open(os.path.join(d, f), "rb") as fh:
+                h.update(f.encode() + b"\0" + fh.read())
+    return h.hexdigest()[:16]
+
+
 @pytest.fixture(scope="module")
-def suite(tmp_path_factory):
-    """The built suite's executable (a fresh build: ~10 s)."""
+def suite():
+    """The built suite's executable, cached in build/iottestware/<hash of its inputs> (a
+    build is ~10 s): built in a directory of its own, then renamed into place, so that two
+    workers building at once both end with a whole one."""
     if shutil.which("ttcn3_makefilegen") is None:
         targets.missing("eclipse-titan (ttcn3_makefilegen)", make="setup")
-    out = tmp_path_factory.mktemp("iottestware")
-    r = procs.run(["sh", BUILD_SH, str(out)], timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return r.stdout.strip()
+    cache = os.path.join(targets.ROOT, "build", "iottestware")
+    done = os.path.join(cache, _inputs_hash())
+    exe = os.path.join(done, "iottestware")
+    if not os.access(exe, os.X_OK):
+        os.makedirs(cache, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix="tmp-", dir=cache)
+        try:
+            r = procs.run(["sh", BUILD_SH, tmp], timeout=600)
+            assert r.returncode == 0, r.stderr[-3000:]
+            try:
+                os.rename(tmp, done)
+            except OSError:  # the other worker's is there
+                pass
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return exe
 
 
 def _cfg(path, port, pixits, cases):
@@ -161,18 +189,18 @@ def _wire(log):
     return out
 
 
-@pytest.fixture(scope="module", params=INTERPRETERS)
-def verdicts(request, suite, tmp_path_factory):
+def _run(interp, suite, tmp):
     """{case: (verdict, console line, datagrams)} of every case against a --plugtest server
     under the interpreter: the default PIXITs in one run, each OWN_PIXITS case in its own."""
-    p, port, _ = start(request.param, "--plugtest", "--ack-timeout", "100", "--separate",
-                       "150", "--leisure", "100")  # fmt: skip
+    p, port, _ = start(interp, "--plugtest", "--ack-timeout", "100", "--separate", "150",
+                       "--leisure", "100")  # fmt: skip
     res = {}
     try:
         runs = [(PIXITS, [c for c in CASES if c not in OWN_PIXITS])]
         runs += [(dict(PIXITS, **OWN_PIXITS[c]), [c]) for c in CASES if c in OWN_PIXITS]
         for i, (px, cases) in enumerate(runs):
-            d = tmp_path_factory.mktemp("run%d" % i)
+            d = tmp / ("run%d" % i)
+            d.mkdir()
             _cfg(d / "run.cfg", port, px, cases)
             r = procs.run([suite, "run.cfg"], cwd=str(d), timeout=300)
             logs = "".join(x.read_text() for x in d.glob("*.log"))
@@ -183,6 +211,34 @@ def verdicts(request, suite, tmp_path_factory):
     finally:
         procs.stop(p)
     return res
+
+
+@pytest.fixture(scope="module")
+def verdicts(suite, tmp_path_factory):
+    """{interpreter: _run's result, or the exception (a skip, say) that stopped it}: the
+    three at once, each against its own server (the suite's 2-s timers are most of a run)."""
+    out = {}
+    dirs = {i: tmp_path_factory.mktemp(i) for i in INTERPRETERS}  # mktemp: not thread-safe
+
+    def one(interp):
+        try:
+            out[interp] = _run(interp, suite, dirs[interp])
+        except BaseException as e:  # noqa: BLE001 -- re-raised in the interpreter's tests
+            out[interp] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in INTERPRETERS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def _of(verdicts, interp):
+    r = verdicts[interp]
+    if isinstance(r, BaseException):
+        raise r
+    return r
 
 
 class SuiteFail(AssertionError):
@@ -211,9 +267,11 @@ def _params():
 
 
 @pytest.mark.parametrize("case", list(_params()))
-def test_case(verdicts, case):
-    assert case in verdicts, "%s did not run: %s" % (case, sorted(verdicts))
-    verdict, line, wire = verdicts[case]
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_case(verdicts, interp, case):
+    got = _of(verdicts, interp)
+    assert case in got, "%s did not run: %s" % (case, sorted(got))
+    verdict, line, wire = got[case]
     msg = "%s\n  %s" % (line, "\n  ".join(wire))
     if verdict == "fail" and case in DEVIATION:
         got = [w.split()[1] for w in wire if w.startswith("received ")]
@@ -222,9 +280,10 @@ def test_case(verdicts, case):
     assert verdict == "pass", msg
 
 
-def test_encoder_decoder_round_trip_on_the_wire(verdicts):
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_encoder_decoder_round_trip_on_the_wire(verdicts, interp):
     # our f_CoAP_enc sent what RFC 7252 §3 says for GET_001 (CON GET, MID 12345, no token,
     # Uri-Path "test"), and the pass verdict means f_CoAP_dec read the 2.05 back
-    wire = verdicts["TC_COAP_SERVER_GET_001"][2]
+    wire = _of(verdicts, interp)["TC_COAP_SERVER_GET_001"][2]
     assert wire[0] == "sent 40013039B474657374", wire
     assert wire[1].startswith("received 60453039"), wire
