@@ -46,10 +46,11 @@ PIXITS = {
     "PX_SEPARATE_RESOURCE": '"separate"',
 }
 # Cases whose purpose names another resource: GET_002 a two-segment path that exists,
-# POST_005 a resource that does not allow POST
+# POST_005 a resource that does not allow POST, PUT_001 one that PUT creates
 OWN_PIXITS = {
     "TC_COAP_SERVER_GET_002": {"PX_DEFAULT_RESOURCE": '"path"', "PX_NEW_RESOURCE": '"sub1"'},
     "TC_COAP_SERVER_POST_005": {"PX_DEFAULT_RESOURCE": '"query"'},
+    "TC_COAP_SERVER_PUT_001": {"PX_DEFAULT_RESOURCE": '"create1"'},  # PUT creates it: 2.01
 }
 
 _MID = (
@@ -78,9 +79,8 @@ XFAIL = {
         "Location-* in 2.01 only"
     ),
     "TC_COAP_SERVER_PUT_001": (
-        "PUT wanting 2.01 that echoes the PUT's payload, to the same resource as PUT_002 "
-        "wanting 2.04: RFC 7252 §5.8.3 gives 2.04 for an existing resource, and §5.9.1.1, "
-        "§5.9.1.4 make a payload optional (ours sends none)"
+        "PUT creating /create1 gets the 2.01 the suite wants, but the suite wants the PUT's "
+        "payload echoed in it: RFC 7252 §5.9.1.1 makes a 2.01's payload optional (ours has none)"
     ),
     "TC_COAP_SERVER_PUT_002": (
         "PUT wanting 2.04 that echoes the PUT's payload: RFC 7252 §5.9.1.4 makes the payload "
@@ -104,7 +104,7 @@ DEVIATION = {
     "TC_COAP_SERVER_POST_001": r"^60413039.*6C6F636174696F6E31",  # ACK 2.01, location1
     "TC_COAP_SERVER_POST_002": r"^60413039.*6C6F636174696F6E31",  # ACK 2.01, not 2.04
     "TC_COAP_SERVER_POST_003": r"^60843039$",  # ACK 4.04
-    "TC_COAP_SERVER_PUT_001": r"^60443039$",  # ACK 2.04, no payload
+    "TC_COAP_SERVER_PUT_001": r"^60413039$",  # ACK 2.01, no payload
     "TC_COAP_SERVER_PUT_002": r"^60443039$",  # ACK 2.04, no payload
     "TC_COAP_SEPERATE_RESPONSE_001": r"^4045(?!3039)",  # CON 2.05, its own MID
     "TC_COAP_SEPERATE_RESPONSE_002": r"^4045(?!3039)",
