@@ -15,7 +15,7 @@ done
 cd "$out"
 if [ ! -f Makefile ]; then
   # -s: single mode (no main controller); -e: the executable's name
-  ttcn3_makefilegen -s -e iottestware ./*.ttcn ./*.cc ./*.hh >/dev/null
+  ttcn3_makefilegen -s -e iottestware ./*.ttcn ./*.cc ./*.hh >/dev/null 2>&1
 fi
 make -s compile >/dev/null 2>make.err || { cat make.err >&2; exit 1; }
 make -s -j2 >/dev/null 2>make.err || { cat make.err >&2; exit 1; }
