@@ -12,7 +12,8 @@ resources; where a case's purpose needs another resource than the default, it ru
 its own PIXITs. Cases whose expectation is not what RFC 7252 asks of a server are xfail
 (strict) with the section, and only a "fail" verdict whose last response from us shows
 the deviation named (DEVIATION) counts as that expected failure: any other response, and
-inconc, error or none, fail the test."""
+inconc, error or none, fail the test. test_codec runs CoAP_Codec_Test.ttcn: our codec
+against aiocoap's bytes, and on malformed input."""
 
 import hashlib
 import os
@@ -287,3 +288,63 @@ def test_encoder_decoder_round_trip_on_the_wire(verdicts, interp):
     wire = _of(verdicts, interp)["TC_COAP_SERVER_GET_001"][2]
     assert wire[0] == "sent 40013039B474657374", wire
     assert wire[1].startswith("received 60453039"), wire
+
+
+# -- our codec on its own: host_tests/titan/CoAP_Codec_Test.ttcn ----------------------------
+
+# Malformed messages f_CoAP_dec must refuse (return 1, the bytes kept as raw_message)
+BAD = {
+    "40": "shorter than the 4-byte header (RFC 7252 §3)",
+    "4900303901020304050607080900": "TKL 9, reserved (§3)",
+    "42003039AA": "a 2-byte token, 1 byte there",
+    "40013039FF": "a payload marker with no payload (§3)",
+    "40013039F0": "Option Delta 15 outside the marker (§3.1)",
+    "400130390F": "Option Length 15 (§3.1)",
+    "40013039D1": "Option Delta 13 without its extended byte (§3.1)",
+    "40013039B5616263": "Option Length 5, 3 bytes left",
+}
+
+
+def _aiocoap_wires():
+    """aiocoap's encoding (a third-party codec) of CoAP_Codec_Test's f_req() and f_resp()."""
+    from aiocoap.message import Message
+    from aiocoap.numbers.codes import Code
+    from aiocoap.numbers.types import Type
+    from aiocoap.optiontypes import BlockOption
+
+    q = Message(code=Code.POST, payload=b"hi")
+    q.mtype, q.mid, q.token = Type.CON, 0x1234, b"\x01\x02"
+    q.opt.uri_path = ("x",)
+    q.opt.proxy_uri = "p" * 300
+    q.opt.size1 = 200
+    r = Message(code=Code.CONTENT)
+    r.mtype, r.mid, r.token = Type.ACK, 0xBEEF, b""
+    r.opt.etag = b"abcd"
+    r.opt.content_format = 0
+    r.opt.max_age = 60
+    r.opt.block2 = BlockOption.BlockwiseTuple(5, True, 2)
+    return q.encode().hex().upper(), r.encode().hex().upper()
+
+
+CODEC_CASES = ["TC_enc_req", "TC_dec_req", "TC_enc_resp", "TC_dec_resp", "TC_enc_raw",
+               "TC_dec_bad"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def codec(suite, tmp_path_factory):
+    """{codec testcase: its console line}, CoAP_Codec_Test's control part run once."""
+    req, resp = _aiocoap_wires()
+    d = tmp_path_factory.mktemp("codec")
+    bad = ", ".join("'%s'O" % b for b in BAD)
+    with open(d / "codec.cfg", "w") as f:
+        f.write("[LOGGING]\nConsoleMask := ERROR | WARNING | TESTCASE\n[MODULE_PARAMETERS]\n")
+        f.write("PX_REQ_WIRE := '%s'O;\nPX_RESP_WIRE := '%s'O;\n" % (req, resp))
+        f.write("PX_BAD := { %s };\n[EXECUTE]\nCoAP_Codec_Test.control\n" % bad)
+    r = procs.run([suite, "codec.cfg"], cwd=str(d), timeout=60)
+    return {m.group(1): m.group(0) for m in re.finditer(r"Test case (\w+) finished.*", r.stderr)}
+
+
+@pytest.mark.parametrize("case", CODEC_CASES)
+def test_codec(codec, case):
+    assert case in codec, sorted(codec)
+    assert codec[case].split("Verdict: ")[1].startswith("pass"), codec[case]

@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-build/iottestware}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-for f in "$here"/CoAP_Types.ttcn "$here"/CoAP_EncDec.cc "$here"/vendor/iottestware.coap/*.ttcn \
+for f in "$here"/CoAP_Types.ttcn "$here"/CoAP_Codec_Test.ttcn "$here"/CoAP_EncDec.cc "$here"/vendor/iottestware.coap/*.ttcn \
     "$here"/vendor/IPL4asp/IPL4asp_* "$here"/vendor/Socket-API/*.ttcn; do
   cp -p "$f" "$out/"  # -p: make rebuilds only what changed
 done
