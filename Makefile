@@ -22,6 +22,10 @@ include tools/targets/targets.mk
 # program without the system service of `dnsmasq`), and the browser of the sim page's tests
 # (host_tests/test_sim_page.py: playwright drives Debian's chromium, no browser download).
 APT_TOOLS := coap-server-notls:libcoap3-bin dnsmasq:dnsmasq-base chronyd:chrony chromium:chromium
+# The TTCN-3 toolchain that builds the IoT-Testware CoAP suite (host_tests/titan/), and g++
+# for the C++ it generates (eclipse-titan depends on gcc only); without its Recommends
+# (default-jdk, ~560 MB, for TITAN's Java runtime, which we do not use).
+APT_TITAN := ttcn3_makefilegen:eclipse-titan g++:g++
 
 $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +35,10 @@ $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 	test -z "$$missing" || { \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; }
+	missing=$$(for t in $(APT_TITAN); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
+	test -z "$$missing" || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing; }
 	cd $(NPM_DIR) && npm install --no-audit --no-fund --silent
 	touch $@
 
