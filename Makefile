@@ -48,6 +48,7 @@ $(STAMP): requirements-dev.txt $(NPM_DIR)/package.json Makefile
 # more seeds, a week of the soak's faults.
 TEST_WORKERS ?= 2
 test: setup targets
+	$(PY) host_tests/test_iottestware.py >/dev/null  # the TTCN-3 suite, built (or cached)
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 MORE_SEEDS ?= $(shell seq 15 34)

@@ -142,9 +142,14 @@ def _inputs_hash():
 
 @pytest.fixture(scope="module")
 def suite():
+    return build_suite()
+
+
+def build_suite():
     """The built suite's executable, cached in build/iottestware/<hash of its inputs> (a
     build is ~10 s): built in a directory of its own, then renamed into place, so that two
-    workers building at once both end with a whole one."""
+    workers building at once both end with a whole one. `make test` builds it before the
+    tests start (this file run as a script), so that no compiler competes with them."""
     if shutil.which("ttcn3_makefilegen") is None:
         targets.missing("eclipse-titan (ttcn3_makefilegen)", make="setup")
     cache = os.path.join(targets.ROOT, "build", "iottestware")
@@ -348,3 +353,7 @@ def codec(suite, tmp_path_factory):
 def test_codec(codec, case):
     assert case in codec, sorted(codec)
     assert codec[case].split("Verdict: ")[1].startswith("pass"), codec[case]
+
+
+if __name__ == "__main__":
+    print(build_suite())
