@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import procs
 import pytest
@@ -150,3 +151,21 @@ def client_fixture(plug):
     c = Client(plug[0])
     yield c
     c.close()
+
+
+def one_discovery_answer(s, t0, m, frm, leisure_s):
+    """The one NON 2.05 a multicast GET /.well-known/core?rt=Type1 (m, sent at t0) gets on
+    socket s: from frm (the unicast address, not the group's), within the leisure, and
+    nothing after it (the other two servers' links, no second copy: RFC 7252 §8.2)."""
+    s.settimeout(leisure_s + 2)
+    d, addr = s.recvfrom(2048)
+    waited = time.monotonic() - t0
+    r = Message.decode(d)
+    assert addr[:2] == frm, addr
+    assert (r.mtype, r.code, r.token) == (Type.NON, Code.CONTENT, m.token), r
+    assert r.payload == b'</link1>;rt="Type1 Type2";if="If1";ct=0,' \
+        b'</link3>;rt="Type1 Type3";if="foo";ct=0', r.payload  # fmt: skip
+    assert waited <= leisure_s + 0.5, waited
+    s.settimeout(leisure_s * 3)
+    with pytest.raises(TimeoutError):
+        s.recvfrom(2048)
