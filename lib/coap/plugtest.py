@@ -111,8 +111,8 @@ class Plugtest:
             # CORE_09, 11: the separate response, a CON of its own after the empty ACK;
             # CORE_17: a NON for a NON request (RFC 7252 §5.2.2)
             s.respond(q.pop(0)[1], CONTENT, b"separate response", _TEXT, now=now)
-        if self._refuse and (s._ob is None or not s._ob.pend):
-            self._refuse = False  # the server's tick has sent the 4.06s
+        if self._refuse and not s.observers("/obs"):
+            self._refuse = False  # each observer got its 4.06, which ended it (RFC 7641 §4.2)
         n = ticks_diff(now, self.t0) // self.obs_ms
         if n != self.period:
             self.period = n
