@@ -48,6 +48,8 @@ STEPS = (
     ("coap.client", "the blocking client: socket, poll"),
     ("coap.client_extra", "Client.wait(), observe(), cancel(): loaded for the call"),
     ("-coap.client_extra", ""),
+    ("coap.setup", "Engine(), Client(): the constructors' bodies, loaded for the call"),
+    ("-coap.setup", ""),
     ("thethings", "thethings and thethings.thing: write, poll, ThingError, Backoff"),
     ("app.app", "the loop: sample, write, store and forward"),
     ("app.store", "flash: the outbox's state (Store)"),

@@ -22,7 +22,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB = os.path.join(ROOT, "lib")
-ENGINE = ("engine", "observer", "blockwise", "client", "client_extra")
+ENGINE = ("engine", "observer", "blockwise", "client", "client_extra", "setup")
 GROUPS = (
     ("coap_mpy_bytes", ENGINE),
     ("coap_codec_mpy_bytes", ("message",)),

@@ -3,7 +3,6 @@
 # RFC 7641 Observe); this front end only moves datagrams between it and the socket, and
 # waits. Callbacks run inside poll() (and observe(), for the first response) only, never
 # inside request(): a callback may call request(), observe() and cancel().
-import select
 import sys
 from time import ticks_add, ticks_diff, ticks_ms
 
@@ -27,28 +26,13 @@ class Client(Engine):
     # blocks (block_szx 5: 512 bytes) a board may lower it to 16 << block_szx plus 128.
     rx_max = 1280
 
-    def __init__(
-        self, host, port=5683, sock=None, ack_timeout_ms=2000, ack_random_factor=1.5,
-        max_retransmit=4, connect=False, max_latency_ms=100000, tx_max=1152,
-    ):  # fmt: skip
-        from coap.uri import is_ip, udp
+    def __init__(self, *args, **kw):
+        # Client(host, port=5683, sock=None, ack_timeout_ms=2000, ack_random_factor=1.5,
+        #        max_retransmit=4, connect=False, max_latency_ms=100000, tx_max=1152)
+        # The body is coap.setup's, loaded for the call only (see Engine.__init__).
+        from coap.setup import client
 
-        uhost = None if is_ip(host) else host.encode()  # RFC 7252 §6.4 step 5
-        # Unconnected (the default), every datagram's source goes to the engine, which
-        # counts one from elsewhere; connect=True, or a connected socket of the caller's
-        # (e.g. DTLS), leaves that to the network stack (recv allocates no address).
-        self._addr = None
-        if sock is None:
-            sock, self._addr = udp(host, port, connect)
-        Engine.__init__(
-            self, ack_timeout_ms, ack_random_factor, max_retransmit, max_latency_ms, uhost,
-            tx_max=tx_max, addr=self._addr,
-        )  # fmt: skip
-        self._sock = sock
-        p = select.poll()
-        p.register(sock, select.POLLIN)
-        self._wait = getattr(p, "ipoll", p.poll)  # ipoll allocates nothing
-        self._cb = 0  # callbacks running
+        client(self, *args, **kw)
 
     def close(self):
         self._sock.close()

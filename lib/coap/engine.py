@@ -34,17 +34,14 @@ from time import ticks_add, ticks_diff
 
 from micropython import const
 
-from coap.message import Encoder, FormatError, Message
+from coap.message import FormatError
 
 # coap.message's names, as constants of this module, which cost no global and no lookup:
-# the message types (RFC 7252 §3) and Encoder.opts()'s flags (a uint value, each of a
-# sequence of values)
+# the message types (RFC 7252 §3) (Encoder.opts()'s flags are coap.setup's)
 _CON = const(0)
 _NON = const(1)
 _ACK = const(2)
 _RST = const(3)
-_UINT = const(0x10000)
-_EACH = const(0x20000)
 GET = const(1)
 POST = const(2)
 PUT = const(3)
@@ -140,52 +137,14 @@ class Engine:
     # talk to dropped; with it, such a peer gets a message layer of its own.
     serve = None
 
-    def __init__(
-        self, ack_timeout_ms=2000, ack_random_factor=1.5, max_retransmit=4,
-        max_latency_ms=100000, uri_host=None, rand=None, tx_max=1152, addr=None,
-    ):  # fmt: skip
-        self.ack_timeout = ack_timeout_ms
-        self._span = int(ack_timeout_ms * (ack_random_factor - 1))
-        self.max_retransmit = max_retransmit
-        slot = ack_timeout_ms + self._span
-        # RFC 7252 §4.8.2: MAX_TRANSMIT_WAIT (the default deadline) and EXCHANGE_LIFETIME
-        # (how long a CON's MID is remembered), with PROCESSING_DELAY = ACK_TIMEOUT: 93 s
-        # and 247 s at the defaults.
-        self.max_wait = slot * ((2 << max_retransmit) - 1)
-        self.lifetime = slot * ((1 << max_retransmit) - 1) + 2 * max_latency_ms + ack_timeout_ms
-        self.observe_margin_ms = max_latency_ms  # RFC 7641 §3.3.1: MAX_LATENCY
-        self.uhost = uri_host  # Uri-Host (bytes) for a host name, RFC 7252 §6.4
-        # rand(n): n random bytes, os.urandom by default (a port without it, as qemu's
-        # boards, must give its own)
-        if rand is None:
-            import os  # (a local name: no global for it)
+    def __init__(self, *args, **kw):
+        # Engine(ack_timeout_ms=2000, ack_random_factor=1.5, max_retransmit=4,
+        #        max_latency_ms=100000, uri_host=None, rand=None, tx_max=1152, addr=None)
+        # RFC 7252 §4.8 transmission parameters by default. The body is coap.setup's: it runs
+        # once, so its code is loaded for the call only (RAM: a .mpy's code lives in the heap).
+        from coap.setup import engine
 
-            rand = os.urandom
-        self.rand = rand
-        # What it sends is built in place in one buffer: datagrams of up to 1152 bytes (RFC
-        # 7252 §4.6); a board that only sends small ones (smaller blocks) may give less.
-        self.enc = Encoder(tx_max)
-        # A request's options as Encoder.opts() writes them in one pass, in ascending number
-        # (RFC 7252 §3.1), None where a request has none: Uri-Host, Observe, each Uri-Path,
-        # Content-Format, each Uri-Query, Accept, Block2. One list, refilled for each request.
-        self._opts = [3, None, 6 | _UINT, None, 11 | _EACH, None, 12 | _UINT, None,
-                      15 | _EACH, None, 17 | _UINT, None, 23 | _UINT, None]  # fmt: skip
-        # The one decoder: what arrives, what the front ends return and deliver. A message
-        # is valid until the next call into the client.
-        self.rx = Message()
-        self.reqs = []  # live requests, oldest first; the first queued starts when none is out
-        # Our request in flight, whose datagram is in enc: one at a time (NSTART = 1 to the
-        # one server, RFC 7252 §4.7); a request to another peer waits for the buffer.
-        self.out = None
-        self.unreachable = False  # ICMP port unreachable seen (the front end sets it)
-        self.obs = []  # active observations (coap.observer)
-        self._news = []  # notifications: observation, datagram, length, body; oldest first
-        self.lost = False  # what pop() took was the loss of the observation
-        self.ignored = self.malformed = self.too_large = self.duplicates = 0
-        self.retransmissions = self.mismatched = self.rejected = self.refused = 0
-        self.overruns = 0  # notifications dropped because 4 were waiting
-        self.peers = []
-        self.peer(addr)  # the client's server
+        engine(self, *args, **kw)
 
     def peer(self, addr):
         """A message layer for the peer at addr (a list, slots _ADDR..), added to peers."""

@@ -17,6 +17,7 @@ package(
         "blockwise.py",
         "client.py",
         "client_extra.py",
+        "setup.py",
         "aio.py",
         "server.py",
         "server_block.py",
