@@ -19,6 +19,7 @@ package(
         "client_extra.py",
         "aio.py",
         "server.py",
+        "server_request.py",
         "server_block.py",
         "server_observe.py",
         "serve_cli.py",
