@@ -64,6 +64,7 @@ def setup():
     /obs (observable), /fail (its handler raises), /big (3,000 bytes: Block2)."""
     import coap.server_block  # noqa: F401 - loaded before the heap's base figure
     import coap.server_observe  # noqa: F401
+    import coap.server_request  # noqa: F401
 
     v = Driver(seed=5)
     s = Server(v.e)
