@@ -9,8 +9,8 @@ figures without a suffix), armv6m (RP2040) and x64. Groups:
   package's __init__ (before the engine, the whole of lib/coap was 11,715 bytes, the CLI
   included: 10,681 without it)
 - coap_aio_mpy_bytes: the asyncio front end (aio); coap_cli_mpy_bytes: the CLI (__main__)
-- coap_server_mpy_bytes: the server role (server, server_block, server_observe), which only
-  code that serves imports
+- coap_server_mpy_bytes: the server role (server, server_request, server_block,
+  server_observe), which only code that serves imports
 
     run() -> [{"name", "value", "unit", "files"}, ...]
 """
@@ -29,7 +29,7 @@ GROUPS = (
     ("coap_lib_mpy_bytes", ENGINE + ("message", "uri", "__init__")),
     ("coap_aio_mpy_bytes", ("aio",)),
     ("coap_cli_mpy_bytes", ("__main__",)),
-    ("coap_server_mpy_bytes", ("server", "server_block", "server_observe")),
+    ("coap_server_mpy_bytes", ("server", "server_request", "server_block", "server_observe")),
 )
 ARCHES = ("xtensawin", "armv6m", "x64")
 

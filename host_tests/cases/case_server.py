@@ -189,6 +189,27 @@ def test_malformed_ping_and_reserved():
     eq(v.e.malformed, 4, "counted (the 3 bytes too)")
 
 
+def test_request_layer_loads_on_the_first_request(interpreter):
+    # coap.server_request (a request's way to its response) loads with the first request:
+    # before it, a serving firmware carries none of it (its heap). Under CPython the cases
+    # share one process, where another may have loaded it; each port's case runs alone.
+    import sys
+
+    v, s, _ = setup()
+    v.advance(1000)  # the server's timers run
+    if interpreter != "cpython":
+        eq("coap.server_request" in sys.modules, False, "loaded before any request")
+    m = ask(v, CON, GET, 0x50, "hello")
+    eq((m.mtype, m.code, bytes(m.payload())), (ACK, CONTENT, b"hi"), "the first request")
+    eq("coap.server_request" in sys.modules, True, "loaded by it")
+    eq((ask(v, NON, GET, 0x51, "count").code, s.requests), (CONTENT, 2), "and the next")
+    w = Driver()
+    s2 = Server(w.e)  # a Server made after the load: its methods from the start
+    s2.add("/x", get=lambda m: (CONTENT, b"x"))
+    eq(bytes(ask(w, CON, GET, 0x52, "x").payload()), b"x", "a second server")
+    eq((s.requests, s2.requests), (2, 1), "each its own")
+
+
 def test_multicast_gets_no_error():
     # §8.1: a server that knows the request came by multicast sends no 4.xx/5.xx and no RST
     v, s, _ = setup()

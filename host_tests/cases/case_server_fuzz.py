@@ -1,4 +1,4 @@
-# Bad input at the server (lib/coap/server.py and its block-wise and Observe modules) on the
+# Bad input at the server (lib/coap/server.py, its request, block-wise and Observe modules) on the
 # sans-I/O engine in virtual time (cases/engine_driver.py): thousands of random and mutated
 # datagrams from many peers, some by multicast (the codec fuzz's generators,
 # cases/case_fuzz.py), each checked against what RFC 7252 allows as its answer (Oracle), and
@@ -64,6 +64,7 @@ def setup():
     /obs (observable), /fail (its handler raises), /big (3,000 bytes: Block2)."""
     import coap.server_block  # noqa: F401 - loaded before the heap's base figure
     import coap.server_observe  # noqa: F401
+    import coap.server_request  # noqa: F401
 
     v = Driver(seed=5)
     s = Server(v.e)

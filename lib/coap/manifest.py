@@ -20,6 +20,7 @@ package(
         "setup.py",
         "aio.py",
         "server.py",
+        "server_request.py",
         "server_block.py",
         "server_observe.py",
         "serve_cli.py",

@@ -22,6 +22,13 @@
 # (RFC 6690); block-wise (coap.server_block, RFC 7959) and Observe (coap.server_observe,
 # RFC 7641 §4: add(..., obs=True), changed(path), observers()) in modules of their own.
 #
+# This module: the Server, its resources and API, the engine's wiring, and what runs over
+# time (separate responses and their retransmission, §4.2, §5.2.2; the timers; the peer
+# LRU). A request's way to its response (the checks, the handler, the response's type, MID
+# and encoding, the NON cache, /.well-known/core) is coap.server_request's, whose functions
+# become the Server's methods on the first request (_load): a firmware serving that nobody
+# asks carries none of it.
+#
 # The engine (coap.engine) is the client's, unchanged: the server plugs into its serve hook
 # and wraps its receive(), tick() and due() as attributes of that one instance, so that
 # the firmware, which does not serve, carries none of the server's code.
@@ -35,7 +42,6 @@ _CON = const(0)
 _NON = const(1)
 _ACK = const(2)
 _RST = const(3)
-_UINT = const(0x10000)
 # Response codes, RFC 7252 §12.1.2
 CREATED = const(0x41)
 DELETED = const(0x42)
@@ -56,22 +62,13 @@ ETAG = const(4)
 LOCATION_PATH = const(8)
 MAX_AGE = const(14)
 LOCATION_QUERY = const(20)
-_BLOCK2 = const(23)  # RFC 7959 §2.1
-_BLOCK1 = const(27)
+_BLOCK1 = const(27)  # RFC 7959 §2.1
 _SIZE1 = const(60)  # RFC 7959 §4
 _LINK_FORMAT = const(40)  # application/link-format, RFC 6690 §7.3
 # A peer's slots in the engine (coap/engine.py's _ADDR..)
 _ADDR = const(0)
-_MIDP = const(1)
 _FLY = const(2)
 _C = const(9)
-# A resource: a list (a class would cost its type and an instance dict each)
-_GET = const(0)  # .. _DELETE = 3: the handler of each method (its code - 1), or None
-_CT = const(4)  # the content formats it produces (a tuple), or None: any
-_TAKES = const(5)  # the content formats it takes, or None: any
-_HREF = const(6)  # its path as text, '/a/b'
-_ATTRS = const(7)  # its link attributes, (name, value) pairs; value None: no value (obs)
-_NONS = const(32)  # NON requests answered, for their duplicates: 8 of 4 slots (§4.5)
 # A separate response on its way (RFC 7252 §5.2.2): a list of these slots
 _SP = const(0)  # the peer
 _SD = const(1)  # the datagram
@@ -173,7 +170,7 @@ class Server:
             a.append(("obs", None))  # RFC 7641 §6: and it takes registrations
         key = u.path(path)
         href = "/" + "/".join(s.decode() for s in key)
-        r = [get, post, put, delete, ct, takes, href, a]
+        r = [get, post, put, delete, ct, takes, href, a]  # coap.server_request's _GET..
         if key in self._res:
             self._order.remove(self._res[key])
         self._res[key] = r
@@ -258,7 +255,21 @@ class Server:
         x[_SDUE] = now  # goes at the next tick
         self._wake()
 
-    # -- the engine's hook ---------------------------------------------------------------
+    # -- a request's way to its response: coap.server_request's, loaded by the first ------
+
+    def _serve(self, p, m, data, n, now):  # the engine's serve hook (§4.2-§4.5) until then
+        _load()
+        self.e.serve = self._serve
+        return self._serve(p, m, data, n, now)
+
+    def _answer(self, *a):  # (§5.2) until then: a malformed request's 4.00 may come first
+        _load()
+        return self._answer(*a)
+
+    def _core(self, m):  # /.well-known/core (RFC 6690): __init__ bound this one, not the load's
+        return Server._core(self, m)
+
+    # -- the engine's receive --------------------------------------------------------------
 
     def _receive(self, data, n, addr, now, cut=False):
         # The engine's receive(); then, if it found data[:n] malformed (and answered an RST
@@ -302,170 +313,6 @@ class Server:
             self.too_large += cut
             self._answer(p, t, data[2] << 8 | data[3], data[4 : 4 + k], c, now, None, -1, o)
         self._trim(p)
-
-    def _serve(self, p, m, data, n, now):
-        # Engine.serve: each CON or NON from peer p that is not a response (m decoded from
-        # data[:n]), a duplicate CON excepted (the engine replays its cached answer).
-        e = self.e
-        ps = e.peers
-        if p is not ps[0] and p is not ps[-1]:  # most recently heard last
-            ps.remove(p)
-            ps.append(p)
-        t = m.mtype
-        if m.code == 0 or m.code >> 5:
-            # RFC 7252 §4.3: a ping (an empty CON) gets an RST; §4.2, §4.3: so does a CON of
-            # a reserved class; a NON is ignored. §8.1: never an RST to multicast.
-            if t == _CON and not self.mcast:
-                e.reply(p, _RST, m.mid, now)
-            return self._trim(p)
-        if t == _NON:
-            q = self._non
-            for i in range(0, len(q), 4):
-                if q[i + 1] == m.mid and q[i] == p[_ADDR] and ticks_diff(q[i + 3], now) > 0:
-                    # RFC 7252 §4.5: a duplicate NON (MID and endpoint, within
-                    # NON_LIFETIME) gets the same response, and is processed once
-                    self.duplicates += 1
-                    return e.reply(p, q[i + 2], m.mid)
-            if m.critical():
-                # RFC 7252 §5.4.1: a NON with an unknown critical option is rejected
-                # (§4.3): an RST (none to multicast, §8.1), never a 4.02 as a CON gets
-                e.rejected += 1
-                if not self.mcast:
-                    e.reply(p, _RST, m.mid)
-                return self._trim(p)
-        self.requests += 1
-        r = self._handle(m, p, now)
-        if r is None:  # later()
-            x = self._sep[-1]
-            x[_SP] = p
-            if t == _CON:
-                e.reply(p, _ACK, m.mid, now)  # §5.2.2: the empty ACK, for a duplicate too
-        else:
-            if m.code == 1 and m.opt(6) is not None:  # RFC 7641 §2: a GET with Observe
-                r = self._observe().request(p, m, data, n, r, now)
-            self._answer(p, t, m.mid, m.token(), r[0], now, r[1], r[2], r[3])
-        self._trim(p)
-
-    def _handle(self, m, p, now):
-        # The response to request m from peer p: (code, payload, content-format, options)
-        c = m.code
-        if c > 4:  # RFC 7252 §5.8: a method it does not know
-            return (METHOD_NOT_ALLOWED, None, -1, ())
-        if m.opt(35) is not None or m.opt(39) is not None:
-            return (PROXYING_NOT_SUPPORTED, None, -1, ())  # §5.10.2: we are no proxy
-        if m.critical():
-            return (BAD_OPTION, None, -1, ())  # §5.4.1: an unrecognized critical option
-        r = self._res.get(tuple(m.opts(11)))
-        if r is None:
-            return (NOT_FOUND, None, -1, ())
-        h = r[c - 1]
-        if h is None:
-            return (METHOD_NOT_ALLOWED, None, -1, ())  # §5.9.2.6
-        ct = r[_CT]
-        a = m.uint(17)
-        if a is not None and ct is not None and a not in ct:
-            return (NOT_ACCEPTABLE, None, -1, ())  # §5.10.4: Accept it cannot serve
-        f = m.uint(12)
-        if r[_TAKES] is not None and (f is not None or m.pay != m.end) and f not in r[_TAKES]:
-            return (UNSUPPORTED_FORMAT, None, -1, ())  # §5.10.3
-        b1 = m.uint(_BLOCK1)
-        b2 = m.uint(_BLOCK2)
-        if (
-            b1 is not None
-            or m.uint(_SIZE1) is not None
-            or m.end - m.pay > self.max_body
-            or (self._up and b2)
-        ):
-            from coap.server_block import upload  # RFC 7959 §2.3, §2.5, §3.2; Size1 §4
-
-            x = upload(self, m, p, r[_HREF], now)
-            if x is not None:
-                return x  # 2.31, 4.08, 4.13, ...: the handler waits for the whole body
-        w = len(self._sep)
-        try:
-            self._defer = True
-            x = h(m)
-            if not self._defer:  # later(): an empty ACK now, the response to follow
-                return None
-            self._defer = False
-            if isinstance(x, int):
-                x = (x,)
-            pay = x[1] if len(x) > 1 else None
-            cf = x[2] if len(x) > 2 else -1
-            if cf < 0 and pay and ct is not None:
-                cf = a if a is not None else ct[0]
-            x = (x[0], pay, cf, x[3] if len(x) > 3 else ())
-            if b1 is not None or b2 is not None or pay and len(pay) > min(
-                16 << self.block_szx, len(self.enc.buf) - 64
-            ):  # fmt: skip
-                from coap.server_block import finish  # RFC 7959 §2.2-§2.4: in blocks
-
-                x = finish(self, m, x, now)
-            return x
-        except Exception:  # a handler's bug: 5.00, without its text (§5.9.3.1)
-            del self._sep[w:]  # (after later(): that wait is off)
-            self._defer = False
-            self.errors += 1
-            return (INTERNAL_ERROR, None, -1, ())
-
-    def _answer(self, p, t, mid, tok, code, now, pay=None, cf=-1, opts=()):
-        # The response to peer p's request (type t, MID mid, token tok): piggybacked on the
-        # ACK of a CON (§5.2.1), a NON of its own for a NON (§5.2.3); remembered for a
-        # duplicate (§4.5).
-        e = self.e
-        if self.mcast and code >= 0x80:
-            return  # §8.1: no error response to a multicast request
-        if t == _CON:
-            self._encode(_ACK, code, mid, tok, pay, cf, opts)
-            return e.reply(p, bytes(self.enc.buf[: len(self.enc)]), mid, now)
-        rm = self._mid_for(p)
-        self._encode(_NON, code, rm, tok, pay, cf, opts)
-        d = bytes(self.enc.buf[: len(self.enc)])
-        e.reply(p, d, rm)
-        q = self._non
-        if len(q) == _NONS:
-            del q[:4]  # the oldest goes
-        q.append(p[_ADDR])
-        q.append(mid)
-        q.append(d)
-        q.append(ticks_add(now, min(self.non_lifetime, 0x0FFFFFFF)))
-
-    def _mid_for(self, p):
-        # Our next MID to peer p: the engine's sequence (§4.4), but never the MID of our
-        # request in flight, which its ACK must carry: then one half the space away
-        if p[_FLY] is None:
-            p[_MIDP] = (p[_MIDP] + 1) & 0xFFFF
-            return p[_MIDP]
-        self._mid += 1
-        return (p[_MIDP] + 0x8000 + (self._mid & 0x3FFF)) & 0xFFFF
-
-    def _encode(self, mt, code, mid, tok, pay, cf, opts):
-        # A response in self.enc: options in ascending number (RFC 7252 §3.1), a repeated
-        # one's values in their order (an insertion sort: MicroPython's sort is not stable)
-        enc = self.enc
-        try:
-            enc.header(mt, code, mid, tok)
-            if cf >= 0 or opts:
-                o = list(opts)
-                if cf >= 0:
-                    o.append((12, cf))  # Content-Format, §5.10.3
-                for i in range(1, len(o)):
-                    x = o[i]
-                    j = i
-                    while j and o[j - 1][0] > x[0]:
-                        o[j] = o[j - 1]
-                        j -= 1
-                    o[j] = x
-                s = []
-                for k, v in o:
-                    s.append(k | _UINT if isinstance(v, int) else k)
-                    s.append(v.encode() if isinstance(v, str) else v)
-                enc.opts(s)
-            if pay:
-                enc.payload(pay.encode() if isinstance(pay, str) else pay)
-        except (ValueError, TypeError):  # over a datagram (a separate one) or bad options
-            self.errors += 1
-            enc.header(mt, INTERNAL_ERROR, mid, tok)
 
     # -- timers: the separate responses (RFC 7252 §4.2 for a CON) --------------------------
 
@@ -538,53 +385,16 @@ class Server:
                         ps.remove(q)
                         return
 
-    # -- /.well-known/core, RFC 6690 -----------------------------------------------------
 
-    def _core(self, m):
-        # RFC 6690 §4: the links of the resources served (not this one), in link format
-        # (§2); §4.1: each query (name=value, a trailing * a prefix) filters them
-        try:
-            qs = [x.decode() for x in m.opts(15)]
-        except UnicodeError:
-            return BAD_REQUEST  # a query that is not UTF-8 text (RFC 7252 §5.10.1)
-        out = []
-        for r in self._order:
-            if r[_HREF] == "/.well-known/core":
-                continue
-            for q in qs:
-                if not _match(r, q):
-                    break
-            else:
-                s = "<" + r[_HREF] + ">"
-                for k, v in r[_ATTRS]:
-                    if v is None:
-                        s += ";" + k
-                    elif k in ("ct", "sz") and " " not in v:
-                        s += ";" + k + "=" + v
-                    else:
-                        s += ";" + k + '="' + v + '"'
-                out.append(s)
-        if not out and qs and self.mcast:
-            return NOT_FOUND  # §4.1: a filtered multicast request matching nothing: silence
-        return (CONTENT, ",".join(out), _LINK_FORMAT)
+def _load():
+    # The first request (or a malformed one): coap.server_request's functions become the
+    # Server's methods (_handle, _mid_for and _encode run only once a request came: no stubs)
+    import coap.server_request as r
 
-
-def _match(r, q):
-    # RFC 6690 §4.1: q is 'name=value' ('value*': a prefix) or 'name' (present); href
-    # matches the link's URI, a space-separated attribute (rt, if, ct) any of its values
-    i = q.find("=")
-    k = q if i < 0 else q[:i]
-    w = None if i < 0 else q[i + 1 :]
-    star = w is not None and w.endswith("*")
-    if star:
-        w = w[:-1]
-    vals = [r[_HREF]] if k == "href" else [v for n, v in r[_ATTRS] if n == k]
-    for v in vals:
-        if w is None:
-            return True
-        if v is None:
-            continue
-        for x in v.split(" ") if k != "title" else (v,):
-            if x == w or star and x.startswith(w):
-                return True
-    return False
+    S = Server
+    S._serve = r.serve
+    S._handle = r.handle
+    S._answer = r.answer
+    S._mid_for = r.mid_for
+    S._encode = r.encode
+    S._core = r.core

@@ -29,7 +29,7 @@ _CON = const(0)
 _NON = const(1)
 _RST = const(3)
 _ADDR = const(0)  # the engine's peer slot of its address
-_ATTRS = const(7)  # a resource's link attributes (coap/server.py)
+_ATTRS = const(7)  # a resource's link attributes (coap/server_request.py)
 # A separate response's slots (coap/server.py's _SP..)
 _SD = const(1)
 _SMID = const(2)
