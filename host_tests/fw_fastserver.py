@@ -8,11 +8,14 @@ which runs on CPython too). It stores nothing, it counts.
     GET  /v2/things/T?keepAlive  Observe 0/1       -> 2.05 subscribed / unsubscribed
 
 Everything else is 4.04. Retransmissions (same MID) get the same answer again.
+outage(after, seconds): once `after` writes were stored, nothing is answered for `seconds`
+(every datagram dropped: readings queue in the firmware's outbox, a backlog mid-run).
 """
 
 import json
 import socket
 import threading
+import time
 
 from coap.message import ACK, CON, Encoder, Message
 
@@ -33,6 +36,9 @@ class FastServer:
         self.subscriptions = 0
         self.notifications = 0
         self.observer = None  # (addr, token)
+        self.readings = 0  # readings stored: values "uptime" (one in each reading)
+        self.unanswered = 0  # datagrams dropped by the outage
+        self._outage = None  # (after writes, seconds); then its end, monotonic
         self._seq = 2
         self._mid = 1000
         self._answered = {}  # (addr, mid) -> bytes
@@ -42,6 +48,23 @@ class FastServer:
     def __enter__(self):
         self._thread.start()
         return self
+
+    def outage(self, after, seconds):
+        self._outage = (after, seconds)
+        return self
+
+    def _silent(self):
+        o = self._outage
+        if o is None:
+            return False
+        if isinstance(o, tuple):
+            if self.writes < o[0]:
+                return False
+            o = self._outage = time.monotonic() + o[1]
+        if time.monotonic() < o:
+            return True
+        self._outage = None
+        return False
 
     def __exit__(self, *exc):
         self._stop = True
@@ -57,6 +80,9 @@ class FastServer:
                 continue
             except OSError:
                 return
+            if self._silent():
+                self.unanswered += 1
+                continue
             try:
                 rx.decode(bytearray(data), len(data))
             except Exception:
@@ -94,6 +120,7 @@ class FastServer:
             body = json.loads(bytes(rx.payload()))
             self.writes += 1
             self.values += len(body["values"])
+            self.readings += sum(v["key"] == "uptime" for v in body["values"])
             return self._reply(rx, 0x41, {"status": "Success", "message": "Created"}), body
         if rx.code == 1 and path == ["v2", "things", TOKEN]:
             obs = rx.uint(6)

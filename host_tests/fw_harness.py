@@ -352,13 +352,17 @@ def heap_run(
     subscribe=True,
     micropython=None,
     serve=False,
+    outage=None,
 ):  # micropython: the port's binary (default x64), or an image with the code frozen
     """Run the firmware for `periods` fast periods against FastServer (heap test, bench):
     (stats, [heap_free of each period: free heap after the period's gc.collect()], server).
-    serve: config "serve" on (lib/app/serve.py), on a free port."""
+    serve: config "serve" on (lib/app/serve.py), on a free port. outage: (after, seconds),
+    the server silent for seconds once it stored `after` writes (FastServer.outage)."""
     from fw_fastserver import FastServer
 
     with FastServer() as srv:
+        if outage:
+            srv.outage(*outage)
         cfg = fast_config(srv.url, "code", period_s=period, max_periods=periods,
                           subscribe=subscribe, keepalive_s=60)  # fmt: skip
         if serve:
