@@ -547,7 +547,10 @@ class Server:
             qs = [x.decode() for x in m.opts(15)]
         except UnicodeError:
             return BAD_REQUEST  # a query that is not UTF-8 text (RFC 7252 §5.10.1)
-        out = []
+        # The document (§2) grows in one bytearray, each link's text garbage at once: kept
+        # as strings until a join, 40 links among the temporaries that built them left no
+        # free run of their 1.6 KB in a board's 59 KB free (a 5.00: MemoryError, M0 and RV32)
+        out = bytearray()
         for r in self._order:
             if r[_HREF] == "/.well-known/core":
                 continue
@@ -563,10 +566,12 @@ class Server:
                         s += ";" + k + "=" + v
                     else:
                         s += ";" + k + '="' + v + '"'
-                out.append(s)
+                if out:
+                    out.append(44)  # ',' between links (§2)
+                out += s.encode()
         if not out and qs and self.mcast:
             return NOT_FOUND  # §4.1: a filtered multicast request matching nothing: silence
-        return (CONTENT, ",".join(out), _LINK_FORMAT)
+        return (CONTENT, out, _LINK_FORMAT)
 
 
 def _match(r, q):
