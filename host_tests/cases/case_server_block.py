@@ -3,9 +3,8 @@
 # block. CPython, x64 and i386 ports.
 import gc
 
-from case_server import ask, eq
-from caseutil import Rng, build
-from engine_driver import Driver
+from caseutil import Rng, build, eq
+from engine_driver import Driver, ask
 
 from coap.engine import GET, POST, PUT
 from coap.message import ACK, CON, NON, Encoder, block
