@@ -2,7 +2,7 @@
 # no clock: cases/engine_driver.py). Here the case is the clients: it delivers requests from
 # addresses of its choosing and reads the engine's answers. CPython, x64 and i386 ports.
 from caseutil import build
-from engine_driver import SERVER, Driver
+from engine_driver import CLIENT, SERVER, Driver, ask
 
 from coap.engine import GET, POST, PUT, Request
 from coap.message import ACK, CON, NON, RST
@@ -24,7 +24,7 @@ from coap.server import (
     Server,
 )  # fmt: skip
 
-A = ("192.0.2.7", 40001)  # a client of ours
+A = CLIENT  # a client of ours (ask's default)
 B = ("192.0.2.8", 40002)
 
 
@@ -64,21 +64,6 @@ def setup():
     s.add("/link2", get=hello, rt="Type2 Type3", iface="If2")
     s.add("/link3", get=hello, rt="Type1 Type3", iface="foo", obs=True, sz=1280)
     return v, s, calls
-
-
-def ask(v, mtype, code, mid, path, opts=(), payload=b"", addr=A, token=b"tk"):
-    """Deliver a request for path ('a/b') from addr; the answer, decoded, or None."""
-    o = [(11, seg.encode()) for seg in path.split("/") if seg] + list(opts)
-    o = [(x[0], i, x[1]) for i, x in enumerate(o)]  # MicroPython's sort is not stable
-    o.sort()
-    o = [(x[0], x[2]) for x in o]
-    n = len(v.log)
-    v.deliver(build(mtype, code, mid, token, o, payload), addr=addr)
-    if len(v.log) == n:
-        return None
-    eq(len(v.log), n + 1, "one answer")
-    eq(v.tos[-1], addr, "to the requester")
-    return v.sent()
 
 
 def test_piggybacked_response_with_options():

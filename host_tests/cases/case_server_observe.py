@@ -2,9 +2,8 @@
 # virtual time (cases/engine_driver.py): the case is the observers, registering from
 # addresses of its choosing, reading the notifications and answering them (or not). CPython,
 # x64 and i386 ports.
-from case_server import ask
 from caseutil import build, eq
-from engine_driver import SERVER, Driver
+from engine_driver import SERVER, Driver, ask
 
 from coap.engine import GET, Request
 from coap.message import ACK, CON, NON, RST, fresher

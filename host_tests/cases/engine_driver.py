@@ -10,13 +10,14 @@
 # coap._host ticks behave as a board's) every case crosses it.
 from time import ticks_add, ticks_diff  # (coap, imported above, provides them on CPython)
 
-from caseutil import Rng
+from caseutil import Rng, build, eq
 
 from coap.engine import Engine
 from coap.message import Message
 
 WRAP = 1 << 30
 SERVER = ("192.0.2.1", 5683)  # the engine's peer, as a socket would give its address
+CLIENT = ("192.0.2.7", 40001)  # a client of the server role's cases (ask)
 
 
 class Rand:
@@ -77,3 +78,20 @@ class Driver:
 
     def times(self):
         return [t for t, _ in self.log]
+
+
+def ask(v, mtype, code, mid, path, opts=(), payload=b"", addr=CLIENT, token=b"tk"):
+    """Deliver a request for path ('a/b') from addr to the server on v's engine; the answer,
+    decoded, or None. (Here, not in case_server: a board imports this module's few hundred
+    bytes for it, not case_server's 8 KB.)"""
+    o = [(11, seg.encode()) for seg in path.split("/") if seg] + list(opts)
+    o = [(x[0], i, x[1]) for i, x in enumerate(o)]  # MicroPython's sort is not stable
+    o.sort()
+    o = [(x[0], x[2]) for x in o]
+    n = len(v.log)
+    v.deliver(build(mtype, code, mid, token, o, payload), addr=addr)
+    if len(v.log) == n:
+        return None
+    eq(len(v.log), n + 1, "one answer")
+    eq(v.tos[-1], addr, "to the requester")
+    return v.sent()

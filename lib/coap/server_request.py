@@ -226,7 +226,10 @@ def core(s, m):
         qs = [x.decode() for x in m.opts(15)]
     except UnicodeError:
         return _BAD_REQUEST  # a query that is not UTF-8 text (RFC 7252 §5.10.1)
-    out = []
+    # The document (§2) grows in one bytearray, each link's text garbage at once: kept as
+    # strings until a join, 40 links among the temporaries that built them left no free run
+    # of their 1.6 KB in a board's 59 KB free (a 5.00: MemoryError, M0 and RV32)
+    out = bytearray()
     for r in s._order:
         if r[_HREF] == "/.well-known/core":
             continue
@@ -242,10 +245,12 @@ def core(s, m):
                     ln += ";" + k + "=" + v
                 else:
                     ln += ";" + k + '="' + v + '"'
-            out.append(ln)
+            if out:
+                out.append(44)  # ',' between links (§2)
+            out += ln.encode()
     if not out and qs and s.mcast:
         return _NOT_FOUND  # §4.1: a filtered multicast request matching nothing: silence
-    return (_CONTENT, ",".join(out), _LINK_FORMAT)
+    return (_CONTENT, out, _LINK_FORMAT)
 
 
 def _match(r, q):
