@@ -190,6 +190,20 @@ def rates(servers):
             procs.stop(p)
 
 
+# The heap run's mix, request i % 8: (type, code, path, payload (% i), sent twice, the codes
+# that answer it)
+_MIX = (
+    (_CON, _GET, "/test", None, False, (0x45,)),
+    (_CON, _GET, "/.well-known/core", None, False, (0x45,)),
+    (_CON, _PUT, "/test", b"put %d", False, (0x44,)),
+    (_NON, _GET, "/test", None, False, (0x45,)),
+    (_CON, _GET, "/test", None, True, (0x45,)),  # a duplicate CON, RFC 7252 §4.5
+    (_CON, _GET, "/no/such/path", None, False, (0x84,)),
+    (_CON, _PUT, "/create1", b"representation %d", False, (0x41, 0x44)),
+    (_CON, _DELETE, "/create1", None, False, (0x42,)),
+)
+
+
 def _mix(load, port, i, fresh):
     # one of the mixed requests of the heap run (see the module's doc)
     k = i % 8
@@ -200,30 +214,9 @@ def _mix(load, port, i, fresh):
         finally:
             other.close()
         want = (0x45,)
-    elif k == 0:
-        c, _ = load.exchange(_CON, _GET, "/test")
-        want = (0x45,)
-    elif k == 1:
-        c, _ = load.exchange(_CON, _GET, "/.well-known/core")
-        want = (0x45,)
-    elif k == 2:
-        c, _ = load.exchange(_CON, _PUT, "/test", b"put %d" % i)
-        want = (0x44,)
-    elif k == 3:
-        c, _ = load.exchange(_NON, _GET, "/test")
-        want = (0x45,)
-    elif k == 4:
-        c, _ = load.exchange(_CON, _GET, "/test", twice=True)
-        want = (0x45,)
-    elif k == 5:
-        c, _ = load.exchange(_CON, _GET, "/no/such/path")
-        want = (0x84,)
-    elif k == 6:
-        c, _ = load.exchange(_CON, _PUT, "/create1", b"representation %d" % i)
-        want = (0x41, 0x44)
     else:
-        c, _ = load.exchange(_CON, _DELETE, "/create1")
-        want = (0x42,)
+        mt, code, path, pay, twice, want = _MIX[k]
+        c, _ = load.exchange(mt, code, path, pay % i if pay else b"", twice)
     if c not in want:
         raise AssertionError("request %d (%d): %d.%02d" % (i, k, c >> 5, c & 31))
 

@@ -267,7 +267,7 @@ class Server:
         return self._answer(*a)
 
     def _core(self, m):  # /.well-known/core (RFC 6690): __init__ bound this one, not the load's
-        return Server._core(self, m)
+        return _load()._core(self, m)
 
     # -- the engine's receive --------------------------------------------------------------
 
@@ -391,10 +391,10 @@ def _load():
     # Server's methods (_handle, _mid_for and _encode run only once a request came: no stubs)
     import coap.server_request as r
 
-    S = Server
-    S._serve = r.serve
-    S._handle = r.handle
-    S._answer = r.answer
-    S._mid_for = r.mid_for
-    S._encode = r.encode
-    S._core = r.core
+    Server._serve = r.serve
+    Server._handle = r.handle
+    Server._answer = r.answer
+    Server._mid_for = r.mid_for
+    Server._encode = r.encode
+    Server._core = r.core
+    return Server
