@@ -28,7 +28,7 @@ PICOW_IMAGE := $(TARGETS)/rp2-picow.bin
 .PHONY: targets-picow firmware-picow firmware-pico
 targets-picow: $(PICOW_IMAGE) $(RP2_BOOTROM)
 
-$(PICOW_LIBS): $(MPY_SRC)/.complete $(PICOW_LIBS_TARBALL) tools/targets/fetch_picow_libs.sh
+$(PICOW_LIBS): $(MPY_SRC)/.complete tools/targets/fetch_picow_libs.sh | $(PICOW_LIBS_TARBALL)
 	tools/targets/fetch_picow_libs.sh $(MPY_SRC) $(PICOW_LIBS_TARBALL)
 
 # fw_configure,BUILD_DIR,MICROPY_BOARD: configured afresh when this file or picotool change;

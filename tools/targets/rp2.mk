@@ -38,7 +38,7 @@ RP2_CFLAGS    := -DMICROPY_HW_ENABLE_USBDEV=0 -DMICROPY_HW_ENABLE_UART_REPL=1
 .PHONY: targets-rp2
 targets-rp2: $(RP2_IMAGE) $(RP2_BOOTROM)
 
-$(PICOTOOL_SRC)/.complete: $(PICOTOOL_TARBALL) tools/targets/rp2.mk
+$(PICOTOOL_SRC)/.complete: tools/targets/rp2.mk | $(PICOTOOL_TARBALL)  # (order-only: targets.mk)
 	rm -rf $(PICOTOOL_SRC) $(PICOTOOL_SRC).part && mkdir -p $(PICOTOOL_SRC).part
 	if [ -n "$(PICOTOOL_TARBALL)" ]; then \
 	  tar -xJf $(PICOTOOL_TARBALL) -C $(PICOTOOL_SRC).part --strip-components=1; \
@@ -79,7 +79,7 @@ $(RP2_IMAGE): $(RP2_BUILD)/CMakeCache.txt $(RP2_INPUTS)
 	cp $(RP2_BUILD)/firmware.elf $(TARGETS)/rp2-pico.elf
 	cp $(RP2_BUILD)/firmware.bin $@.tmp && mv $@.tmp $@
 
-$(RP2_BOOTROM): $(BOOTROM_TS) tools/targets/rp2.mk
+$(RP2_BOOTROM): tools/targets/rp2.mk | $(BOOTROM_TS)
 	mkdir -p $(TARGETS)
 	if [ -n "$(BOOTROM_TS)" ]; then cat $(BOOTROM_TS) >$@.tmp; else \
 	  echo "targets: the rp2040js bootrom from $(RP2040JS_GIT) ($(BOOTROM_REV))"; \

@@ -39,7 +39,10 @@ $(TARGETS_DEPS): tools/targets/deps.sh
 	tools/targets/deps.sh
 	mkdir -p $(TARGETS) && touch $@
 
-$(MPY_SRC)/.complete: tools/targets/fetch_micropython.sh $(MPY_TARBALL)
+# The vendor tarballs are order-only prerequisites (after |): pinned by the version in their
+# names, they are re-provisioned with a new mtime at times (each session of this workplace),
+# which must not re-extract the tree and rebuild every target from it.
+$(MPY_SRC)/.complete: tools/targets/fetch_micropython.sh | $(MPY_TARBALL)
 	tools/targets/fetch_micropython.sh $(MPY_SRC) $(MPY_VERSION) $(MPY_TARBALL)
 
 $(MPY_SRC)/mpy-cross/build/mpy-cross: $(MPY_SRC)/.complete
