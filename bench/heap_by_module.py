@@ -34,7 +34,7 @@ STEPS = (
     ("boards", "boards.load(): picks the board; deleted by main.py"),
     ("main", "main.py: the crash handler (its body, which runs the loop, not counted)"),
     ("boards.unix", "the board: sensors, clock, feed, sleep"),
-    ("boards.unix_extra", "the board's rare methods (watchdog, dns_server, led...): per call"),
+    ("boards.unix_extra", "the board's set-up and rare methods (watchdog, led...): per call"),
     ("-boards.unix_extra", ""),
     ("-boards", ""),
     ("app", "app.main(), unload()"),
@@ -70,7 +70,12 @@ STEPS = (
     ("-thethings.activation", ""),
     ("-app.provision", ""),
     ("-app.outbox", ""),
-    ("thethings.subscription", "Thing.subscribe(), unsubscribe(): loaded for the call"),
+    (
+        "app.subscribe_extra",
+        "Subscription.start() and the built-in handlers (period_s, led): loaded for the call",
+    ),
+    ("-app.subscribe_extra", ""),
+    ("thethings.subscription", "Thing.subscribe(), unsubscribe(), _observe(): for the call"),
     ("-thethings.subscription", ""),
     ("coap.observer", "the subscription's observation"),
 )

@@ -46,7 +46,7 @@ class Mcu:
         pkg = sys.modules.get("boards")  # None once main.py dropped it: this imports it again
         from boards import mcu_extra as m
 
-        del sys.modules["boards.mcu_extra"]
+        del sys.modules[m.__name__]
         if pkg:
             del pkg.__dict__["mcu_extra"]
         else:

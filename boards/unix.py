@@ -24,7 +24,6 @@
 # SIMULATED here (and said so at start): temperature and RSSI (no sensor, no radio) and
 # the LED (its state is printed). Real: the host clock, the heap, the host's network.
 import gc
-import os
 import sys
 import time
 
@@ -43,19 +42,7 @@ class Board:
 
     def __init__(self):
         self.t0 = time.ticks_ms()  # ticks at the reset (the interpreter's start, nearly)
-        self.n = 0
-        self.wdt = None
-        self.wdt_ms = 0
-        self.fed = 0
-        self.late = 0  # software watchdog (plain unix): feeds later than the timeout
-        if _VB:
-            self.uid = machine.unique_id().hex()
-            self.cause = ("power-on", "hard", "watchdog", "deepsleep", "soft")[
-                machine.reset_cause() - 1
-            ]
-        else:
-            self.uid = "%08x" % (hash(os.getcwd()) & 0xFFFFFFFF)  # the flash directory's
-            self.cause = "power-on"
+        self.setup()  # the rest, once: boards/unix_extra.py's
 
     def _bark(self):
         # Plain unix: the software watchdog, as a board's would, resets when it is not fed
@@ -64,14 +51,13 @@ class Board:
             late = time.ticks_diff(time.ticks_ms(), self.fed)
             if late > self.wdt_ms:
                 self.late += 1
-                print("WDT: not fed for %d ms (timeout %d ms): reset" % (late, self.wdt_ms))
-                sys.exit(3)
+                self.bark(late)  # (unix_extra's: says so, and resets)
 
     def sensors(self):
         self._bark()
         n = self.n = self.n + 1
         return [
-            ("temperature", 21.5 + n % 7 / 10),
+            ("temperature", (215 + n % 7) / 10),  # 21.5 to 22.1 (no float constant: RAM)
             ("heap_free", gc.mem_free()),
             ("rssi", -55 - n % 5),
         ]
@@ -90,14 +76,14 @@ class Board:
         time.sleep_ms(ms)
 
     def __getattr__(self, name):
-        # set_time, dns_server, led, watchdog, wdt_left, deepsleep, rtc_memory, reset and
-        # safe_pin, which the loop never calls: boards/unix_extra.py's functions, imported for
-        # the call and unloaded at once (RAM: a .mpy's code lives in the heap; 9 methods
-        # fewer here hold 600 bytes less).
+        # setup (the constructor's rest), set_time, dns_server, led, watchdog, wdt_left,
+        # deepsleep, rtc_memory, reset and safe_pin, which the loop never calls:
+        # boards/unix_extra.py's functions, imported for the call and unloaded at once (RAM: a
+        # .mpy's code lives in the heap; 9 methods fewer here hold 600 bytes less).
         pkg = sys.modules.get("boards")  # None once main.py dropped it: this imports it again
         from boards import unix_extra as m
 
-        del sys.modules["boards.unix_extra"]
+        del sys.modules[m.__name__]
         if pkg:
             del pkg.__dict__["unix_extra"]
         else:

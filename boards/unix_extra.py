@@ -10,8 +10,8 @@ from micropython import const
 
 _VB = hasattr(machine, "reset")  # the virtual board (boards/unix.py)
 _METHODS = const(
-    ("set_time", "dns_server", "led", "watchdog", "wdt_left", "deepsleep", "rtc_memory",
-     "reset", "safe_pin")
+    ("setup", "bark", "set_time", "dns_server", "led", "watchdog", "wdt_left", "deepsleep",
+     "rtc_memory", "reset", "safe_pin")
 )  # fmt: skip
 
 
@@ -21,6 +21,23 @@ def method(board, name):
         raise AttributeError(name)
     f = globals()[name]
     return lambda *args: f(board, *args)
+
+
+def setup(board):
+    """Board(), once: the software watchdog's state, the board's id and its reset cause."""
+    board.n = 0
+    board.wdt = None
+    board.wdt_ms = 0
+    board.fed = 0
+    board.late = 0  # software watchdog (plain unix): feeds later than the timeout
+    if _VB:
+        board.uid = machine.unique_id().hex()
+        board.cause = ("power-on", "hard", "watchdog", "deepsleep", "soft")[
+            machine.reset_cause() - 1
+        ]
+    else:
+        board.uid = "%08x" % (hash(os.getcwd()) & 0xFFFFFFFF)  # the flash directory's
+        board.cause = "power-on"
 
 
 def set_time(board, ms):
@@ -48,6 +65,12 @@ def watchdog(board, ms):
     board.wdt_ms = ms
     board.fed = time.ticks_ms()
     return ms
+
+
+def bark(board, late):
+    """The software watchdog (Board._bark) fires: not fed for late ms."""
+    print("WDT: not fed for %d ms (timeout %d ms): reset" % (late, board.wdt_ms))
+    sys.exit(3)
 
 
 def wdt_left(board):

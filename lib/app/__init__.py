@@ -8,6 +8,7 @@
 #   app.app        the loop: sample on schedule, store and forward
 #   app.provision  DNS + CoAP client, activation (loaded when needed, then unloaded)
 #   app.subscribe  values written to the thing -> handlers (subscribe: true)
+#   app.subscribe_extra  its start and built-in handlers (loaded for the call, unloaded)
 #   app.link       WiFi and NTP (boards with a radio)
 #   app.sleep      deep sleep between readings (deepsleep: true)
 #   app.crash      main.py's last resort: print, back off, reset
@@ -26,8 +27,9 @@ def unload(name):
         del sys.modules[pkg].__dict__[mod]
 
 
-def main(board, path="config.json"):
-    """The firmware: config.json (waiting for a valid one), then the loop."""
+def main(board, path=None):
+    """The firmware: config.json (or path; waiting for a valid one: app.config), then the
+    loop."""
     return _app(board, path).run()
 
 

@@ -40,6 +40,7 @@ from thethings.thing import EPOCH  # time.gmtime()'s epoch: 2000 on ESP32, 1970 
 
 # of a stamp(): the form theThings.IO stores (a const: no global, no qstr for its name)
 _ISO = const("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ")
+_RETRY_IN = const("retry in %d ms")  # (one string for both of its uses)
 
 # What App.write() did with a batch; why, in App.why. Private constants (no globals, no
 # qstrs: RAM); app.outbox, the one other reader, has the same three of its own.
@@ -83,8 +84,8 @@ class App:
     token: str  # the thing token; None or "" until activated
     b_net: object  # thethings.thing.Backoff of DNS and socket (app.provision)
     b_write: object  # of writes (write())
-    b_act: object  # of a refused activation: 1 h doubling to 12 h (app.provision)
     stats: dict  # counters, logged at the end (max_periods)
+    max_periods: int  # config.json's: stop after so many periods (tests); 0: never
     n: int  # periods, counted across deep sleeps (app.sleep)
     up: int  # uptime, ms, summed (ticks wrap after 12 days on boards)
     up_t: int  # ticks when up was last summed
@@ -98,6 +99,8 @@ class App:
     client = thing = None  # the CoAP client (server()), the Thing (ready())
     addr = None  # the server's (family, sockaddr), from DNS (server())
     act = None  # the activation request in flight (activation())
+    b_act = None  # Backoff of a refused activation: 1 h doubling to 12 h (app.provision);
+    # made while the thing has no token, dropped once it has one
     token_saved = True  # False while a token waits to be written to flash
     reported = 0  # dropped count last put into a reading
     held = ()  # [(ticks, values)] sampled before the clock was set
@@ -114,7 +117,6 @@ class App:
 
         nxt, sleep = start(self)  # the watchdog, deep sleep or not, the first log line
         start = None  # app.start unloaded itself: let its code go
-        cfg = self.cfg
         st = self.stats
         while True:
             late = ticks_diff(ticks_ms(), nxt)
@@ -129,7 +131,7 @@ class App:
                     remove("crashes")  # app.crash's count: this boot went well
                 except OSError:
                     pass
-            if self.n == cfg["max_periods"]:
+            if self.n == self.max_periods:
                 break
             behind = ticks_diff(ticks_ms(), nxt)
             if behind >= self.period_ms:  # something overran: keep the grid
@@ -190,7 +192,8 @@ class App:
         # each period, every timer: no ticks stamp outlives a day
         self.b_net.ready()
         self.b_write.ready()
-        self.b_act.ready()
+        if self.b_act:
+            self.b_act.ready()
         if self.link:
             self.link.b_wifi.ready()
             self.link.b_ntp.ready()
@@ -213,24 +216,14 @@ class App:
         t = b.time_ms()  # (after ready(): NTP may just have set the clock)
         if t is not None:
             t -= ticks_diff(ticks_ms(), tick)
-            if self.held:
-                for tk, v in self.held:  # sampled before the clock was set: dated now
-                    sto.append(t - ticks_diff(tick, tk), v)
-                self.held = ()
+            if self.held:  # sampled before the clock was set: dated now, into the outbox
+                sto.date_held(self, t, tick)
         if not why and len(sto):
-            k = sto.flush(self)  # (app.outbox: unloaded below once the outbox is empty)
-            out = "%d sent from outbox" % k if k else None
+            out = sto.flush(self)  # (app.outbox: unloaded below once the outbox is empty)
         else:
             out = None
         if t is None:
-            h = self.held
-            if not h:
-                h = self.held = []
-            if len(h) == 16:
-                h.pop(0)
-                sto.add_dropped(1)
-            h.append((tick, values))
-            res = "held: no clock yet"
+            res = sto.hold(self, tick, values)  # (app.outbox's, as the outbox's own readings)
         else:
             r = _RETRY
             if not why and not len(sto):
@@ -246,19 +239,17 @@ class App:
             if r == _RETRY:
                 st["queued"] += 1
                 res = "queued: " + why if why else "queued"
-                if not sto.append(t, values):
-                    res = "dropped: flash full"
+                res = sto.append(t, values) or res  # (None: stored; else why not)
         if out:
             res += ", " + out
         subs = self.subs
         if subs and not self.sub and self.thing and self.left() > 0:
-            self.sub = True
             # The store's code out of the way (flush() loads it again, after a collection):
             # the subscription's objects, kept, go low in the heap instead of above it, where
             # they would split the free space that a backlog's flush needs (a 640-byte
             # datagram: at 44K on i386 a backlog from period 1 never drained).
             unload("app.outbox")
-            subs.start(self)
+            self.sub = subs.start(self)  # (False: not tried, no room for its code: next period)
             self.feed()
         if not self.token_saved and self.token and sto.save_token(self.token):
             self.token_saved = True  # (retried each period until it lands)
@@ -292,9 +283,9 @@ class App:
             gc.collect()  # its code and garbage: the thing (kept) goes to the bottom
             self.thing = Thing(self.client, self.token)
         if not self.b_write.ready():
-            return "retry in %d ms" % self.b_write.delay
+            return _RETRY_IN % self.b_write.delay
         # a request needs at least an ACK timeout (or a quarter of a fast period)
-        if self.left() < min(self.cfg["coap"]["ack_timeout_ms"], self.period_ms // 4):
+        if self.left() < min(self.client.ack_timeout, self.period_ms // 4):
             return "no time left"
         return None
 
@@ -327,7 +318,7 @@ class App:
             st = self.stats
             st["heap_peak"] = max(st["heap_peak"], gc.mem_alloc())  # (see period())
             self.feed()
-        self.why += ", retry in %d ms" % self.b_write.fail()
+        self.why += ", " + _RETRY_IN % self.b_write.fail()
         return _RETRY
 
     # -- what the other modules find out: they call these, App writes its fields ----------

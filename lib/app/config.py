@@ -122,14 +122,14 @@ def load(path="config.json", need_wifi=True):
     return validate(raw, need_wifi)
 
 
-def wait(board, path="config.json", log=print):
-    """The valid config. A broken one is reported once (naming the field); then a board
-    waits and re-reads it every board.config_wait_s s (no reset loop: fix it with mpremote
-    cp), while the plain unix port exits with status 2."""
+def wait(board, path=None, log=print):
+    """The valid config (path: config.json by default). A broken one is reported once
+    (naming the field); then a board waits and re-reads it every board.config_wait_s s (no
+    reset loop: fix it with mpremote cp), while the plain unix port exits with status 2."""
     shown = None
     while True:
         try:
-            c = load(path, board.has_wifi)
+            c = load(path or "config.json", board.has_wifi)
             for k in c["unknown"]:
                 log('config.json: unknown field "%s" ignored' % k)
             return c

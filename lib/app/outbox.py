@@ -4,6 +4,7 @@
 # empty, so that a board whose writes go through keeps none of it in its heap.
 import json
 import os
+from time import ticks_diff
 
 from micropython import const
 
@@ -84,10 +85,10 @@ def oldest(s, k):
 
 
 def append(s, t, values):
-    """Queue a reading (t: ms since 1970, values: [(key, value)]); False if it could not be
-    stored (counted in `dropped`). When the outbox is full, or the flash is, the oldest go,
-    each counted in `dropped` first (a cut in between counts one too many rather than losing
-    one)."""
+    """Queue a reading (t: ms since 1970, values: [(key, value)]). None when stored, else why
+    not, in the period line's words (as App.ready() says it), counted in `dropped`. When the
+    outbox is full, or the flash is, the oldest go, each counted in `dropped` first (a cut in
+    between counts one too many rather than losing one)."""
     data = json.dumps({"t": t, "v": values})
     while True:
         while s.n >= s.max and s.lo < s.hi:
@@ -98,14 +99,36 @@ def append(s, t, values):
                 write_atomic(_BOX + "%08d" % s.hi, data)
                 s.hi += 1
                 s.n += 1
-                return True
+                return None
             except OSError:
                 pass  # no room: make some
         if not s.n:
             add_dropped(s, 1)
-            return False
+            return "dropped: flash full"
         add_dropped(s, 1)
         remove(s, (s.lo,))
+
+
+def hold(s, app, tick, values):
+    """App.period(): a reading sampled at ticks tick before the board's clock was ever set
+    (no date to store it with) waits in RAM, app.held, 16 at most (the oldest dropped).
+    Returns the period line's outcome."""
+    h = app.held
+    if not h:
+        h = app.held = []
+    if len(h) == 16:
+        h.pop(0)
+        add_dropped(s, 1)
+    h.append((tick, values))
+    return "held: no clock yet"
+
+
+def date_held(s, app, t, tick):
+    """The clock is set (t: the wall clock, ms, at ticks tick): app.held's readings, dated
+    now, into the outbox."""
+    for tk, v in app.held:
+        append(s, t - ticks_diff(tick, tk), v)
+    app.held = ()
 
 
 def read(s, seq):
@@ -148,7 +171,8 @@ def _exists(seq):
 def flush(s, app):
     """Send the outbox of store s (app.store) oldest first through app.write(), as many
     readings per request as fit a datagram, while time remains; a batch leaves the outbox
-    only once acknowledged. Returns how many were sent."""
+    only once acknowledged. Returns what the period's log line says of it ("8 sent from
+    outbox"; its text is here, not in app.app's resident code), None if none was sent."""
     sent = 0
     while s.n and app.ready() is None:
         batch = []
@@ -187,4 +211,4 @@ def flush(s, app):
         if subs and app.sub:
             subs.poll(app.thing, 0)
     app.stats["flushed"] += sent
-    return sent
+    return "%d sent from outbox" % sent if sent else None

@@ -111,7 +111,8 @@ def connect(app):
             raise
         server(app, c, a)
     except OSError as e:
-        app.log("server %s: %r, retry in %d ms" % (cfg["server"], e, app.b_net.fail()))
+        d = app.b_net.fail()
+        app.log("server %s:%d: %r, retry in %d ms" % (cfg["host"], cfg["port"], e, d))
         return False
     finally:
         unload("coap.uri")  # requests take paths as tuples
@@ -154,7 +155,6 @@ def activate(app):
         return False
     saved = app.store.save_token(t)  # tmp + rename; retried each period if not
     activation(app, None, t, saved)
-    app.b_act.ok()
     app.log("activated: token %s %s" % (redact(t), "saved" if saved else "kept"))
     return True
 
@@ -187,6 +187,7 @@ def activation(app, act, token=None, saved=True, refused=None):
     app.act = act
     if token:
         app.token = token
+        app.b_act = None  # a thing is activated once: its backoff is never needed again
         if not saved:
             app.token_saved = False  # (True, the class's default, is never written: RAM)
     if refused:

@@ -10,10 +10,11 @@ from app import unload
 from app.store import Store
 from thethings.thing import Backoff, redact
 
-# What the loop reads of the config (start() keeps only these)
+# What the loop reads of the config (start() keeps only these; the last two, app.link's, on a
+# board with a radio only)
 _KEEP = const((
-    "server", "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
-    "batch_max", "max_periods", "wifi", "ntp_host",
+    "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
+    "batch_max", "wifi", "ntp_host",
 ))  # fmt: skip
 
 
@@ -23,6 +24,7 @@ def setup(app, board, cfg, log):
     app.log = log  # print, or alike (the period line is printed piece by piece: end="")
     app.store = Store(cfg["outbox_max"], log)
     app.period_ms = cfg["period_ms"]
+    app.max_periods = cfg["max_periods"]
     saved = app.store.token()
     app.token = saved or cfg["token"]
     if not saved and app.token:
@@ -36,8 +38,10 @@ def setup(app, board, cfg, log):
     hi = min(int(cfg["retry_max_s"] * 1000), max(lo, app.period_ms // 2))
     app.b_net = Backoff(lo, hi)  # DNS and socket (app.provision)
     app.b_write = Backoff(lo, hi)
-    # A refused activation code is tried again rarely: 1 h, doubling to 12 h (app.provision)
-    app.b_act = Backoff(3600000, 43200000)
+    # A refused activation code is tried again rarely: 1 h, doubling to 12 h (app.provision);
+    # only a thing without a token has one
+    if not app.token:
+        app.b_act = Backoff(3600000, 43200000)
     if board.has_wifi and cfg["wifi"]:
         from app.link import Link
 
@@ -104,6 +108,6 @@ def start(app):
         )
     )  # fmt: skip
     # What the loop reads of the config, in a smaller dict (the rest was for the start)
-    app.cfg = {k: cfg[k] for k in _KEEP}
+    app.cfg = {k: cfg[k] for k in (_KEEP if app.link else _KEEP[:-2])}
     unload("app.start")
     return nxt, sleep

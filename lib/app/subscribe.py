@@ -6,15 +6,23 @@
 #
 # thethings.Thing.subscribe() calls the handler from inside the client's poll(): values are
 # queued and handled after it returns, so that a handler's work (a flash write) stays out of
-# the client's time slice. The built-ins are one module function (_builtin), not methods
-# in the dict (RAM: a bound method and a function each).
-import gc
-import json
+# the client's time slice. What runs once per boot (start()) or when the server writes a
+# built-in key (period_s, led) is app.subscribe_extra's code, imported for the call and
+# unloaded after (RAM: a .mpy's code lives in the heap; 472 bytes less here).
 import sys
-from time import ticks_diff, ticks_ms
 
-from coap.client import CoapError
-from thethings import ThingError
+from micropython import const
+
+from app import unload
+
+_FAILED = const("subscription: %r")  # (one string for both logs)
+
+
+def _extra():
+    import app.subscribe_extra as m
+
+    unload(m.__name__)
+    return m
 
 
 class Subscription:
@@ -29,20 +37,20 @@ class Subscription:
 
     def start(self, app):
         """Subscribe once, within the slot (its steps paced by App.feed); from then on
-        thing.poll() keeps it alive (and retries), within each poll's time."""
-        gc.collect()  # the observation (kept) goes to the bottom of the heap
+        thing.poll() keeps it alive (and retries), within each poll's time. True once tried;
+        False when there was no room for its code now (App.period tries again next period)."""
         try:
-            ka = int(app.cfg["keepalive_s"] * 1000)
-            app.thing.subscribe(self.value, ka, max(1, ticks_diff(app.dl, ticks_ms())))
-            app.log("subscribed")
-        except (ThingError, CoapError, OSError, MemoryError) as e:  # (no room for the
-            app.log("subscribe: %r, retrying" % (e,))  # client's observe(): thing.poll retries)
+            m = _extra()
+        except MemoryError:
+            return False
+        m.start(self, app)
+        return True
 
     def poll(self, thing, ms):
         try:
             thing.poll(ms)
         except Exception as e:  # a handler's, or the link's
-            self.app.log("subscription: %r" % (e,))
+            self.app.log(_FAILED % (e,))
         self.handle()
 
     def handle(self):
@@ -54,24 +62,6 @@ class Subscription:
                 if h:
                     h(v)
                 else:
-                    _builtin(app, k, v)
+                    _extra().builtin(app, k, v)
             except Exception as e:  # a user's handler must not stop the reporting
                 sys.print_exception(e)
-
-
-def _builtin(app, key, value):
-    # "led": the board's LED; "period_s": the reporting period, kept in flash
-    if key == "led":
-        on = value.lower() in ("1", "on", "true") if isinstance(value, str) else bool(value)
-        app.board.led(on)
-        return
-    try:
-        p = float(value)
-    except (TypeError, ValueError):
-        p = 0
-    if 0.001 <= p <= 86400:
-        from app.outbox import write_atomic  # (App.period unloads it)
-
-        app.set_period(int(p * 1000 + 0.5))
-        write_atomic("period_s", json.dumps((p, app.cfg["period_s"])))
-    app.log("period_s %r: period %d ms" % (value, app.period_ms))

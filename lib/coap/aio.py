@@ -63,7 +63,7 @@ class Client(_Client):
             for t in self._tasks:
                 t.cancel()
             self._tasks = None
-        _Client.close(self)
+        self._sock.close()  # (the blocking Client's close(), which is client_extra's)
 
     async def request(
         self, code, path, payload=None, query=(), con=True, cf=None, accept=None,

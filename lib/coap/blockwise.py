@@ -2,7 +2,7 @@
 # upload (Block1, each acknowledged with 2.31), the blocks of a response after the first
 # (Block2), the switch to blocks when the server says 4.13, and what comes too large for
 # one datagram (RFC 7252 §4.6).
-from coap.engine import CoapError
+from coap.engine import GET, CoapError, Request
 from coap.message import CON, NON, RST, block, same_token
 
 _CONTINUE = 0x5F  # 2.31, RFC 7959 §2.9.1
@@ -116,3 +116,20 @@ def cut(e, p, data, n, now):
             if t == CON:
                 e.reply(p, RST, data[2] << 8 | data[3], now)  # unprocessable, §4.2
             return e.end(r, "response too large (%d bytes)" % n, now)
+
+
+def fetch(e, o, m, data, n, b2, now):
+    """Observation o's notification m (data[:n]) carries the first block of a larger body
+    (Block2 b2): get the rest by plain GETs (RFC 7959 §2.6; a fresh token each: the
+    observation's stays for notifications), o.fetch, which o.done() delivers."""
+    if o.fetch is not None:
+        e.end(o.fetch, "superseded", now)  # by this newer one
+    r = Request(GET, o.path, o.query)
+    r.obs = o
+    r.first = (data, n)
+    r.body = bytearray(m.payload())
+    r.etag = m.opt(4)
+    szx = min(b2 & 7, e.block_szx)
+    r.b2 = block(len(r.body) >> (szx + 4), 0, szx)
+    o.fetch = r
+    e.start(r, now)

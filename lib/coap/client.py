@@ -34,18 +34,16 @@ class Client(Engine):
 
         client(self, *args, **kw)
 
-    def close(self):
-        self._sock.close()
-
     def __getattr__(self, name):
-        # wait(r, timeout_ms), observe(path, callback, query=(), timeout_ms=None, wait=True)
-        # and cancel(o, timeout_ms=None), which a firmware's loop calls rarely (an activation,
-        # a subscription's start and renewal): coap/client_extra.py's functions, imported for
-        # the call and unloaded at once (RAM: a .mpy's code lives in the heap).
+        # wait(r, timeout_ms), observe(path, callback, query=(), timeout_ms=None, wait=True),
+        # cancel(o, timeout_ms=None) and close(), which a firmware's loop calls rarely (an
+        # activation, a subscription's start and renewal, a new server): coap/client_extra.py's
+        # functions, imported for the call and unloaded at once (RAM: a .mpy's code lives in
+        # the heap).
         from coap import client_extra as m
 
         unload = sys.modules.pop  # (the package's attribute too: nothing keeps the module)
-        unload("coap.client_extra")
+        unload(m.__name__)  # (its name's qstr: no 17-char str constant)
         del sys.modules["coap"].__dict__["client_extra"]
         return m.method(self, name)
 

@@ -8,7 +8,7 @@ from micropython import const
 
 from coap.engine import CAP, GET, CoapError, Request
 
-_METHODS = const(("wait", "observe", "cancel"))
+_METHODS = const(("wait", "observe", "cancel", "close"))
 
 
 def method(c, name):
@@ -75,3 +75,8 @@ def cancel(c, o, timeout_ms=None):
     o.end(c, now)
     c._run(c.start(Request(GET, o.path, o.query, observe=1, token=o.token), now,
                          timeout_ms))  # fmt: skip
+
+
+def close(c):
+    """Client.close(): close the socket."""
+    c._sock.close()

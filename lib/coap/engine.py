@@ -136,6 +136,10 @@ class Engine:
     # is None (a client only) a request is rejected and a datagram from a peer we do not
     # talk to dropped; with it, such a peer gets a message layer of its own.
     serve = None
+    # The counters, 0 until the first of each: an engine's dict holds only those it counted
+    ignored = malformed = too_large = duplicates = retransmissions = mismatched = 0
+    rejected = refused = 0
+    overruns = 0  # notifications dropped because 4 were waiting
 
     def __init__(self, *args, **kw):
         # Engine(ack_timeout_ms=2000, ack_random_factor=1.5, max_retransmit=4,

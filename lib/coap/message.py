@@ -305,7 +305,9 @@ class Message:
     def __init__(self):
         self._idx = array("H", bytes(48))  # 8 options; doubles when needed
         self._res = array("H", bytes(2))
-        self.data = b""
+        # bytes(): the interpreter's empty bytes (a b"" is a constant object of its own in a
+        # .mpy, in the heap)
+        self.data = bytes()  # noqa: UP018
         self.mtype = self.code = self.mid = self.tkl = self.nopt = 0
         self.pay = self.end = 4
         self.body = None
@@ -346,7 +348,7 @@ class Message:
         if self.body is not None:
             return self.body
         if self.pay == self.end:
-            return b""
+            return bytes()  # noqa: UP018 - not b"" (see __init__)
         span = self.pay << 16 | self.end
         if self._src is not self.data:  # one view per buffer, reused while it is
             self._src = self.data

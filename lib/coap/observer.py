@@ -1,13 +1,13 @@
 # The client side of Observe (RFC 7641: the "observer" of §1.2) on coap.engine:
 # registration and re-registration, the freshness of notifications (§3.4), the blocks of a
-# large one fetched by GET (RFC 7959 §2.6). An observation is of the client's server (the
-# engine's first peer): the engine routes what carries its token and comes from there here;
-# news for the application goes into the engine's queue (Engine.notify), which the front
-# ends deliver.
+# large one fetched by GET (RFC 7959 §2.6: coap.blockwise.fetch). An observation is of the
+# client's server (the engine's first peer): the engine routes what carries its token and
+# comes from there here; news for the application goes into the engine's queue
+# (Engine.notify), which the front ends deliver.
 from time import ticks_add, ticks_diff
 
 from coap.engine import CAP, GET, Request
-from coap.message import block, fresher
+from coap.message import fresher
 
 
 class Observation:
@@ -96,19 +96,9 @@ class Observation:
         b2 = m.uint(23, 0)
         if not b2 & 8:
             return e.notify(self, data, n)
-        # RFC 7959 §2.6: a notification carries its first block; the rest by plain GETs
-        # (a fresh token each: the observation's stays for notifications).
-        if self.fetch is not None:
-            e.end(self.fetch, "superseded", now)  # by this newer one
-        r = Request(GET, self.path, self.query)
-        r.obs = self
-        r.first = (data, n)
-        r.body = bytearray(m.payload())
-        r.etag = m.opt(4)
-        szx = min(b2 & 7, e.block_szx)
-        r.b2 = block(len(r.body) >> (szx + 4), 0, szx)
-        self.fetch = r
-        e.start(r, now)
+        from coap.blockwise import fetch  # (rare: a notification of more than one block)
+
+        fetch(e, self, m, data, n, b2, now)
 
     def _fresh(self, e, m, v, now):
         self.seq = v

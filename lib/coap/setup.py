@@ -65,9 +65,6 @@ def engine(
     e.obs = []  # active observations (coap.observer)
     e._news = []  # notifications: observation, datagram, length, body; oldest first
     e.lost = False  # what pop() took was the loss of the observation
-    e.ignored = e.malformed = e.too_large = e.duplicates = 0
-    e.retransmissions = e.mismatched = e.rejected = e.refused = 0
-    e.overruns = 0  # notifications dropped because 4 were waiting
     e.peers = []
     e.peer(addr)  # the client's server
 

@@ -1,14 +1,17 @@
 # The code of Thing.subscribe() and Thing.unsubscribe() (lib/thethings/thing.py,
 # Thing.__getattr__: method()): a board calls them once per boot (or per WiFi reconnect), so
 # the module is imported for the call and unloaded at once (RAM: a .mpy's code lives in the
-# heap). What keeps a subscription alive, Thing.poll() and the observation's callback, stays
-# in thethings.thing.
+# heap); so is _observe(), the request of a re-subscription after a failure. What keeps a
+# subscription alive, Thing.poll() and the observation's callback, stays in thethings.thing.
+from time import ticks_ms
+
 from micropython import const
 
 from coap.client import CoapError
 from thethings.thing import ThingError
 
-_METHODS = const(("subscribe", "unsubscribe"))
+# _observe: poll()'s re-subscription after a backoff, rare too
+_METHODS = const(("subscribe", "unsubscribe", "_observe"))
 _GRACE = const(1000)  # theThings.IO's SDK: dead when silent for keepAlive + 1 s
 
 
@@ -36,7 +39,7 @@ def subscribe(thing, handler, keepalive_ms=60000, timeout_ms=None):
     thing._handler = handler
     thing._sub = ((b"keepAlive=%d" % keepalive_ms,), timeout_ms, keepalive_ms + _GRACE)
     try:
-        thing._observe(True)
+        _observe(thing, True)
         if not thing._obs.active:  # refused, or answered without Observe (RFC 7641 §3.2)
             raise thing.last_error or ThingError(0, "not subscribed")
     except Exception as e:
@@ -64,3 +67,19 @@ def unsubscribe(thing, timeout_ms=None):
                 c.cancel(o, timeout_ms or c.ack_timeout)
             except (CoapError, OSError):
                 pass
+
+
+def _observe(thing, wait=False):
+    # A new observation (the old one forgotten: RST answers its next notification),
+    # registered: waiting for the answer (subscribe()), or in the background (Thing.poll()).
+    c = thing.client
+    if thing._obs is not None:
+        thing._n += thing._obs.registrations
+        thing._obs.end(c, ticks_ms())
+        thing._obs = None
+    query, timeout_ms, every = thing._sub
+    thing.last_error = None
+    o = thing._obs = c.observe(thing._path, thing._on, query, timeout_ms, wait)
+    o.every = every
+    if o.active:  # (answered already: re-armed by `every` from now)
+        o.due_now(c, ticks_ms(), every)

@@ -3,7 +3,8 @@
 # (thethings.activation), Read, history and the server's clock (thethings.extra) are imported
 # on first use: a board that writes and subscribes never loads their code (RAM: a .mpy's code
 # lives in the heap), and one that activates loads it once. subscribe() and unsubscribe()
-# (thethings.subscription), once per boot, are imported for the call and unloaded after.
+# (thethings.subscription), once per boot, are imported for the call and unloaded after, as
+# is a re-subscription's request (Thing._observe) after a failure.
 #
 # Paths are tuples of Uri-Path segments split once (RFC 7252 §6.4), a write's payload is built
 # as bytes in one pass (write_payload), and every answer is checked the same way (_answer): a
@@ -79,7 +80,10 @@ def _key(k):
     if isinstance(k, str) and k:
         b = k.encode()
         for c in b:
-            if not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in b"-._"):
+            # 0-9, A-Z, a-z, "-", ".", "_" (numbers: no bytes constant in the heap)
+            if not (
+                48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 45 or c == 46 or c == 95
+            ):
                 break
         else:
             return b
@@ -211,8 +215,9 @@ class Thing:
 
     def __getattr__(self, name):
         # subscribe(handler, keepalive_ms=60000, timeout_ms=None) and
-        # unsubscribe(timeout_ms=None), called once per boot: thethings.subscription's code,
-        # imported for the call and unloaded at once. read(key, limit=1, start=None,
+        # unsubscribe(timeout_ms=None), called once per boot, and _observe(), poll()'s
+        # re-subscription after a failure: thethings.subscription's code, imported for the
+        # call and unloaded at once. read(key, limit=1, start=None,
         # end=None, timeout_ms=None), history(key, start=None, end=None, page=100,
         # timeout_ms=None), date(timeout_ms=None) and the properties subscribed and
         # resubscribes: thethings.extra's code, imported on first use (RAM: a board that
@@ -221,7 +226,7 @@ class Thing:
 
         import thethings.subscription as m
 
-        modules.pop("thethings.subscription")  # (and the package's attribute: nothing
+        modules.pop(m.__name__)  # (and the package's attribute: nothing
         del modules["thethings"].__dict__["subscription"]  # keeps the module)
         f = m.method(self, name)
         if f:
@@ -231,21 +236,6 @@ class Thing:
         return attr(self, name)
 
     # -- subscription ----------------------------------------------------------------------
-
-    def _observe(self, wait=False):
-        # A new observation (the old one forgotten: RST answers its next notification),
-        # registered: waiting for the answer (the first time), or in the background.
-        c = self.client
-        if self._obs is not None:
-            self._n += self._obs.registrations
-            self._obs.end(c, ticks_ms())
-            self._obs = None
-        query, timeout_ms, every = self._sub
-        self.last_error = None
-        o = self._obs = c.observe(self._path, self._on, query, timeout_ms, wait)
-        o.every = every
-        if o.active:  # (answered already: re-armed by `every` from now)
-            o.due_now(c, ticks_ms(), every)
 
     def _later(self):
         # A new subscription after the backoff (poll() makes it). The Backoff is made only
@@ -270,7 +260,8 @@ class Thing:
             if b is not None and b.due is not None and self._handler is not None:
                 if b.ready():  # its time came (ready() cleared it)
                     try:
-                        self._observe()  # in the background: its answer comes to _on
+                        # in the background, its answer to _on (thethings.subscription's)
+                        self._observe()
                     except BaseException:  # OSError: the socket's send, the link gone
                         self._later()  # tried again after the backoff, as for a failure
                         raise
