@@ -217,13 +217,16 @@ class App:
         if t is not None:
             t -= ticks_diff(ticks_ms(), tick)
             if self.held:  # sampled before the clock was set: dated now, into the outbox
-                sto.date_held(self, t, tick)
+                sto.date_held(self.held, t, tick)
+                self.held = ()
         if not why and len(sto):
             out = sto.flush(self)  # (app.outbox: unloaded below once the outbox is empty)
         else:
             out = None
         if t is None:
-            res = sto.hold(self, tick, values)  # (app.outbox's, as the outbox's own readings)
+            if not self.held:
+                self.held = []
+            res = sto.hold(self.held, tick, values)  # (app.outbox's, as the outbox's own)
         else:
             r = _RETRY
             if not why and not len(sto):

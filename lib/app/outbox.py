@@ -109,26 +109,22 @@ def append(s, t, values):
         remove(s, (s.lo,))
 
 
-def hold(s, app, tick, values):
+def hold(s, held, tick, values):
     """App.period(): a reading sampled at ticks tick before the board's clock was ever set
-    (no date to store it with) waits in RAM, app.held, 16 at most (the oldest dropped).
-    Returns the period line's outcome."""
-    h = app.held
-    if not h:
-        h = app.held = []
-    if len(h) == 16:
-        h.pop(0)
+    (no date to store it with) waits in RAM, in the list held (App.held), 16 at most (the
+    oldest dropped). Returns the period line's outcome."""
+    if len(held) == 16:
+        held.pop(0)
         add_dropped(s, 1)
-    h.append((tick, values))
+    held.append((tick, values))
     return "held: no clock yet"
 
 
-def date_held(s, app, t, tick):
-    """The clock is set (t: the wall clock, ms, at ticks tick): app.held's readings, dated
-    now, into the outbox."""
-    for tk, v in app.held:
+def date_held(s, held, t, tick):
+    """The clock is set (t: the wall clock, ms, at ticks tick): the held readings, dated now,
+    into the outbox."""
+    for tk, v in held:
         append(s, t - ticks_diff(tick, tk), v)
-    app.held = ()
 
 
 def read(s, seq):

@@ -10,12 +10,10 @@ from app import unload
 from app.store import Store
 from thethings.thing import Backoff, redact
 
-# What the loop reads of the config (start() keeps only these; the last two, app.link's, on a
-# board with a radio only)
-_KEEP = const((
-    "host", "port", "coap", "activation_code", "period_s", "keepalive_s",
-    "batch_max", "wifi", "ntp_host",
-))  # fmt: skip
+# What the loop reads of the config (start() keeps only these), and app.link's, kept on a
+# board with a radio only
+_KEEP = const(("host", "port", "coap", "activation_code", "period_s", "keepalive_s", "batch_max"))
+_RADIO = const(("wifi", "ntp_host"))
 
 
 def setup(app, board, cfg, log):
@@ -108,6 +106,6 @@ def start(app):
         )
     )  # fmt: skip
     # What the loop reads of the config, in a smaller dict (the rest was for the start)
-    app.cfg = {k: cfg[k] for k in (_KEEP if app.link else _KEEP[:-2])}
+    app.cfg = {k: cfg[k] for k in (_KEEP + _RADIO if app.link else _KEEP)}
     unload("app.start")
     return nxt, sleep

@@ -217,11 +217,11 @@ class Thing:
         # subscribe(handler, keepalive_ms=60000, timeout_ms=None) and
         # unsubscribe(timeout_ms=None), called once per boot, and _observe(), poll()'s
         # re-subscription after a failure: thethings.subscription's code, imported for the
-        # call and unloaded at once. read(key, limit=1, start=None,
-        # end=None, timeout_ms=None), history(key, start=None, end=None, page=100,
-        # timeout_ms=None), date(timeout_ms=None) and the properties subscribed and
-        # resubscribes: thethings.extra's code, imported on first use (RAM: a board that
-        # writes and subscribes never keeps either; one function here, not seven).
+        # call and unloaded at once. read(key, limit=1, start=None, end=None,
+        # timeout_ms=None), history(key, start=None, end=None, page=100, timeout_ms=None),
+        # date(timeout_ms=None) and the properties subscribed and resubscribes:
+        # thethings.extra's code, imported on first use (RAM: a board that writes and
+        # subscribes never keeps either; one function here, not seven).
         from sys import modules
 
         import thethings.subscription as m
